@@ -1,0 +1,63 @@
+"""Where the course keeps things, read from the environment with sensible defaults.
+
+Nothing here is machine-specific: every path is either relative to the repository or comes
+from an environment variable, so the same checkout works on a laptop and on JupyterHub.
+
+=====================  ===============================  ==================================
+variable               default                          what it is
+=====================  ===============================  ==================================
+COURSE_DATA_DIR        <repo>/data                      built databases, load-lab files, cache
+COURSE_WORKSPACE       <repo>/workspace                 the learner's own copies of notebooks
+COURSE_SCRATCH_DB      <workspace>/scratch.duckdb       the learner's writable database
+COURSE_EXCHANGE        (unset: nbgrader's default)      nbgrader exchange folder for a cohort
+=====================  ===============================  ==================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "repo_root",
+    "data_dir",
+    "workspace_dir",
+    "scratch_db_path",
+    "database_path",
+    "DATABASES",
+]
+
+#: The two built course databases: learners query ``library``; hidden tests use ``shadow``.
+DATABASES = ("library", "shadow")
+
+
+def repo_root() -> Path:
+    """The checkout this package lives in (the folder holding ``source/`` and ``release/``)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_dir() -> Path:
+    """Folder of the built course data (``COURSE_DATA_DIR``, default ``<repo>/data``)."""
+    return _from_env("COURSE_DATA_DIR", repo_root() / "data")
+
+
+def workspace_dir() -> Path:
+    """Folder of the learner's own notebooks (``COURSE_WORKSPACE``, default ``<repo>/workspace``)."""
+    return _from_env("COURSE_WORKSPACE", repo_root() / "workspace")
+
+
+def scratch_db_path() -> Path:
+    """The learner's writable DuckDB file; never touched by a data rebuild."""
+    return _from_env("COURSE_SCRATCH_DB", workspace_dir() / "scratch.duckdb")
+
+
+def database_path(name: str = "library") -> Path:
+    """Path of a built course database: ``library`` or ``shadow``."""
+    if name not in DATABASES:
+        raise ValueError(f"There is no course database called {name!r}; use one of {DATABASES}.")
+    return data_dir() / f"{name}.duckdb"
