@@ -1,0 +1,50 @@
+# Technical Services Data Lab -- two commands: `make lab` and `make test`.
+# The Makefile stays thin: the logic lives in tools/bootstrap.py and the `course` command.
+
+PYTHON ?= python3
+PORT ?= 8888
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help lab test setup test-setup data workspace check release bench lint
+
+help:
+	@echo "make lab      set everything up, build the data, open JupyterLab at the start page"
+	@echo "make test     set up what the tests need and run them all"
+	@echo "make data     build the course databases (only when missing)"
+	@echo "make check    the instructors' pipeline gate over every assignment"
+	@echo "make release  regenerate release/ from source/"
+	@echo "make bench    print the performance figures"
+
+lab: setup
+	@$(BIN)/course lab --port $(PORT)
+
+setup:
+	@$(PYTHON) tools/bootstrap.py --venv $(VENV)
+
+test-setup:
+	@$(PYTHON) tools/bootstrap.py --venv $(VENV) --extras test
+
+data: setup
+	@$(BIN)/course data --if-missing
+
+workspace: setup
+	@$(BIN)/course workspace
+
+test: test-setup
+	@$(BIN)/course data --if-missing
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: setup
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/course check
+
+release: setup
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/course release
+
+bench: test-setup
+	@$(BIN)/course bench
+
+lint: test-setup
+	@$(BIN)/ruff check course tests bench tools
+	@$(BIN)/ruff format --check course tests bench tools

@@ -1,0 +1,167 @@
+"""The ``course`` command: one entry point for learners, instructors and ``make``.
+
+    course setup        prepare this environment's JupyterLab (run by make after installing)
+    course data         obtain the LoC records and build the course databases (skips when built)
+    course workspace    copy new modules into your workspace (never overwrites your work)
+    course lab          all of the above when needed, then start JupyterLab at the start page
+    course release      regenerate release/ from source/ (instructors, after editing source/)
+    course check        the pipeline gate over every assignment (non-zero exit on any failure)
+    course bench        run the benchmarks in bench/ and print their figures
+
+Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from course import config
+
+__all__ = ["main"]
+
+
+def _cmd_setup(args) -> int:
+    from course.lab import setup_jupyter
+
+    changed = setup_jupyter()
+    print("JupyterLab is set up for the course." + (f" Updated: {', '.join(changed)}" if changed else ""))
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from course.data import build
+
+    if args.if_missing and not args.force and build.is_built():
+        print(f"Course data is ready in {config.data_dir()}.")
+        return 0
+    report = build.build(marc_file=args.marc_file, force=args.force, progress=not args.quiet)
+    print(report.summary() if hasattr(report, "summary") else report)
+    return 0
+
+
+def _cmd_workspace(args) -> int:
+    from course.workspace import sync_workspace
+
+    print(sync_workspace().summary())
+    return 0
+
+
+def _cmd_lab(args) -> int:
+    from course.lab import LabError, port_is_free, run_lab
+    from course.workspace import sync_workspace
+
+    if not port_is_free(args.port):  # say so before spending minutes on data
+        raise LabError(
+            f"Port {args.port} is already in use (is JupyterLab already running?): stop the other "
+            f"server, or choose another port with `make lab PORT={args.port + 1}`."
+        )
+    if not args.skip_data:
+        try:
+            args.if_missing, args.force, args.quiet = True, False, False
+            _cmd_data(args)
+        except Exception as exc:  # the start page works without data; say what to do
+            print(
+                f"The course data could not be built ({_sentence(exc)}); module 00 works without it. "
+                "Run `make data` later to try again."
+            )
+    print(sync_workspace().summary())
+    return run_lab(port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_release(args) -> int:
+    import shutil
+
+    from course.grading import assignment_ids, nbapi
+
+    root = config.repo_root()
+    for aid in args.assignment or assignment_ids(root):
+        shutil.rmtree(root / "release" / aid, ignore_errors=True)
+        error = nbapi.generate_release(root, aid)
+        if error:
+            print(f"Could not generate release/{aid}: {error}")
+            return 1
+        print(f"release/{aid} regenerated from source/{aid}.")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from course.grading import GATE_STEPS, run_gate
+
+    steps = ("static", "leaks") if args.quick else GATE_STEPS
+    report = run_gate(assignments=args.assignment or None, steps=steps)
+    for aid, scores in sorted(report.scores.items()):
+        parts = ", ".join(f"{who} {s:g}/{m:g}" for who, (s, m) in sorted(scores.items()))
+        print(f"{aid}: {parts}")
+    for finding in report.findings:
+        print(f"✗ {finding}")
+    print("✓ The gate passed." if report.ok else f"✗ The gate found {len(report.findings)} problem(s).")
+    return 0 if report.ok else 1
+
+
+def _cmd_bench(args) -> int:
+    bench_dir = config.repo_root() / "bench"
+    scripts = sorted(bench_dir.glob("bench_*.py"))
+    if args.name:
+        scripts = [s for s in scripts if any(n in s.stem for n in args.name)]
+    status = 0
+    for script in scripts:
+        print(f"== {script.stem} ==", flush=True)
+        status |= subprocess.call([sys.executable, str(script)], cwd=str(config.repo_root()))
+    return status
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="prepare JupyterLab in this environment").set_defaults(func=_cmd_setup)
+    p = sub.add_parser("data", help="build the course databases")
+    p.add_argument("--marc-file", type=Path, help="a copy of BooksAll.2016.part01.utf8 or pymarc-5.4.0.tar.gz you already have")
+    p.add_argument("--force", action="store_true", help="rebuild even when the data is up to date")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the data is built")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_data)
+    sub.add_parser("workspace", help="copy new modules into your workspace").set_defaults(func=_cmd_workspace)
+    p = sub.add_parser("lab", help="start JupyterLab at the start page")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--skip-data", action="store_true", help="do not build missing course data first")
+    p.add_argument("--marc-file", type=Path, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_lab)
+    p = sub.add_parser("release", help="regenerate release/ from source/")
+    p.add_argument("assignment", nargs="*")
+    p.set_defaults(func=_cmd_release)
+    p = sub.add_parser("check", help="run the pipeline gate")
+    p.add_argument("assignment", nargs="*")
+    p.add_argument("--quick", action="store_true", help="only the checks that need no kernel")
+    p.set_defaults(func=_cmd_check)
+    p = sub.add_parser("bench", help="run the benchmarks")
+    p.add_argument("name", nargs="*", help="only benchmarks whose name contains this")
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"course {args.command}: {_sentence(exc)} (run again with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

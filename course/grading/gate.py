@@ -1,0 +1,198 @@
+"""The pipeline gate: every check an assignment must pass before it is released.
+
+``nbgrader validate`` always exits 0, so the gate uses nbgrader's Python API instead.  For each
+assignment in ``source/`` it checks that
+
+1. source notebooks carry no outputs, and every grade id is unique in the course;
+2. regenerating the student version reproduces the committed ``release/`` byte for byte;
+3. no solution or hidden-test text leaks into ``release/``;
+4. every source notebook passes all its tests (nbgrader's Validator);
+5. every release notebook fails every graded test (Validator with ``invert``);
+6. autograding the source as a submission scores full marks, the release scores 0.
+
+All work happens in a temporary copy of the course, so the instructor's gradebook and folders are
+never touched.  ``course check`` runs it and exits non-zero when anything fails.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course import config
+from course.grading import nbapi
+
+__all__ = ["Finding", "assignment_ids", "static_findings", "run_gate", "GATE_STEPS"]
+
+GATE_STEPS = ("static", "release", "leaks", "validate", "autograde")
+_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+_REGION = re.compile(
+    r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL
+)
+
+
+@dataclass
+class Finding:
+    """One thing wrong with one assignment."""
+
+    assignment: str
+    step: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.assignment}] {self.step}: {self.message}"
+
+
+@dataclass
+class GateReport:
+    findings: list[Finding] = field(default_factory=list)
+    scores: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def assignment_ids(root: Path | None = None) -> list[str]:
+    root = Path(root or config.repo_root())
+    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def _notebooks(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _grade_ids(nb) -> Iterable[str]:
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id"):
+            yield meta["grade_id"]
+
+
+def static_findings(root: Path | None = None) -> list[Finding]:
+    """Checks that need no kernel: outputs in source, duplicate grade ids, leaks into release/."""
+    root = Path(root or config.repo_root())
+    findings: list[Finding] = []
+    seen: dict[str, str] = {}
+    for aid in assignment_ids(root):
+        for path in _notebooks(root / "source" / aid):
+            nb = nbformat.read(path, as_version=4)
+            for i, cell in enumerate(nb.cells):
+                if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+                    findings.append(Finding(aid, "static", f"{path.name} cell {i} has saved outputs"))
+            for gid in _grade_ids(nb):
+                if gid in seen:
+                    findings.append(
+                        Finding(aid, "static", f"grade id {gid!r} is used again (first in {seen[gid]})")
+                    )
+                seen[gid] = f"{aid}/{path.name}"
+            findings += _leak_findings(root, aid, path)
+    return findings
+
+
+def _leak_findings(root: Path, aid: str, source_path: Path) -> list[Finding]:
+    released = root / "release" / aid / source_path.name
+    if not released.exists():
+        return [Finding(aid, "leaks", f"{released.relative_to(root)} is missing; regenerate release/")]
+    source_text = source_path.read_text(encoding="utf-8")
+    release_nb = nbformat.read(released, as_version=4)
+    release_text = "\n".join(cell.source for cell in release_nb.cells)
+    findings = [
+        Finding(aid, "leaks", f"{released.name} contains the marker {marker!r}")
+        for marker in _MARKERS
+        if marker in release_text
+    ]
+    source_nb = nbformat.read(source_path, as_version=4)
+    outside = set()
+    secret = set()
+    for cell in source_nb.cells:
+        regions = [m.group(2) for m in _REGION.finditer(cell.source)]
+        stripped = _REGION.sub("", cell.source)
+        outside.update(line.strip() for line in stripped.splitlines())
+        for region in regions:
+            secret.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 12)
+    release_lines = {line.strip() for line in release_text.splitlines()}
+    for line in sorted((secret - outside) & release_lines):
+        findings.append(Finding(aid, "leaks", f"{released.name} shows hidden text: {line[:60]!r}"))
+    return findings
+
+
+def _course_copy(root: Path, workdir: Path) -> Path:
+    """A throwaway copy of the course (source, release, config) to run nbgrader in."""
+    copy = workdir / "course"
+    copy.mkdir()
+    shutil.copy2(root / "nbgrader_config.py", copy / "nbgrader_config.py")
+    for name in ("source", "release"):
+        if (root / name).exists():
+            shutil.copytree(root / name, copy / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return copy
+
+
+def _compare_trees(expected: Path, actual: Path) -> list[str]:
+    problems = []
+    exp = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
+    act = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file()}
+    for rel in sorted(exp - act):
+        problems.append(f"release/{rel} is committed but no longer generated")
+    for rel in sorted(act - exp):
+        problems.append(f"release/{rel} is generated but not committed")
+    for rel in sorted(exp & act):
+        if (expected / rel).read_bytes() != (actual / rel).read_bytes():
+            problems.append(f"release/{rel} differs from what source/ generates")
+    return problems
+
+
+def run_gate(
+    root: Path | None = None,
+    assignments: list[str] | None = None,
+    steps: Iterable[str] = GATE_STEPS,
+    log=print,
+) -> GateReport:
+    """Run the gate over the given assignments (default: all); never touches ``root``."""
+    root = Path(root or config.repo_root())
+    steps = set(steps)
+    report = GateReport()
+    aids = assignments or assignment_ids(root)
+    if "static" in steps or "leaks" in steps:
+        report.findings += [f for f in static_findings(root) if f.assignment in aids]
+    if not steps & {"release", "validate", "autograde"}:
+        return report
+    with tempfile.TemporaryDirectory(prefix="course-gate-") as tmp:
+        course = _course_copy(root, Path(tmp))
+        for aid in aids:
+            log(f"gate: {aid}")
+            # Always regenerate in the copy: it also registers the assignment in the copy's
+            # gradebook, which autograding needs.
+            shutil.rmtree(course / "release" / aid, ignore_errors=True)
+            error = nbapi.generate_release(course, aid)
+            if error:
+                report.findings.append(Finding(aid, "release", error))
+                continue
+            if "release" in steps:
+                for problem in _compare_trees(root / "release" / aid, course / "release" / aid):
+                    report.findings.append(Finding(aid, "release", problem))
+            if "validate" in steps:
+                for nb in _notebooks(course / "source" / aid):
+                    for problem in nbapi.validate(nb, invert=False):
+                        report.findings.append(Finding(aid, "validate", f"source {nb.name}: {problem}"))
+                for nb in _notebooks(course / "release" / aid):
+                    for problem in nbapi.validate(nb, invert=True):
+                        report.findings.append(Finding(aid, "validate", f"release {nb.name}: {problem}"))
+            if "autograde" in steps:
+                scores = nbapi.autograde_versions(course, aid)
+                report.scores[aid] = scores
+                for who, (score, maximum) in scores.items():
+                    want = maximum if who == "solution" else 0.0
+                    if maximum <= 0:
+                        report.findings.append(Finding(aid, "autograde", "the assignment has no points"))
+                    elif score != want:
+                        report.findings.append(
+                            Finding(aid, "autograde", f"the {who} scored {score:g}/{maximum:g}, expected {want:g}")
+                        )
+    return report

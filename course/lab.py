@@ -1,0 +1,125 @@
+"""Start JupyterLab for a learner, the way ``make lab`` does.
+
+``course lab`` checks the port, makes sure the course data and the learner's workspace are in
+place, and starts JupyterLab on 127.0.0.1 with a token, opening the start page.  ``course setup``
+(run by ``make`` after installing) prepares the virtual environment's JupyterLab once: it turns off
+the "news" pop-up and the jupysql-plugin lab extension, which is incompatible with JupyterLab 4.6
+and throws a console error (the ``%sql`` magics work without it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from course import config
+
+__all__ = ["LabError", "START_PAGE", "port_is_free", "lab_command", "lab_env", "setup_jupyter"]
+
+START_PAGE = "00-start-here/00-start-here.ipynb"
+
+#: JupyterLab settings every learner gets (written to the venv's app settings by ``course setup``).
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    },
+}
+DISABLED_LAB_EXTENSIONS = ["jupysql-plugin"]
+
+
+class LabError(RuntimeError):
+    """Something stops JupyterLab from starting; the message says what to do."""
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment JupyterLab and its kernels run with: the venv's tools first on PATH."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("PLOOMBER_STATS_ENABLED", "false")
+    env.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+    env.setdefault("COURSE_WORKSPACE", str(config.workspace_dir()))
+    env.update(extra or {})
+    return env
+
+
+def lab_command(
+    *, port: int, token: str, workspace: Path, open_browser: bool = True
+) -> list[str]:
+    """The exact JupyterLab command line (tests start the server with it too)."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workspace}",
+        f"--LabApp.default_url=/lab/tree/{START_PAGE}",
+        f"--ServerApp.open_browser={open_browser}",
+        "--ServerApp.allow_root=True",
+    ]
+
+
+def setup_jupyter(prefix: Path | None = None) -> list[str]:
+    """Prepare the environment's JupyterLab once (idempotent); returns what it changed."""
+    prefix = Path(prefix or sys.prefix)
+    changed = []
+    settings = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    current = json.loads(settings.read_text()) if settings.exists() else {}
+    merged = {**current, **LAB_OVERRIDES}
+    if merged != current:
+        settings.write_text(json.dumps(merged, indent=2) + "\n")
+        changed.append(str(settings))
+    page_config = prefix / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    current = json.loads(page_config.read_text()) if page_config.exists() else {}
+    disabled = dict(current.get("disabledExtensions", {}))
+    for name in DISABLED_LAB_EXTENSIONS:
+        disabled[name] = True
+    if disabled != current.get("disabledExtensions"):
+        current["disabledExtensions"] = disabled
+        page_config.write_text(json.dumps(current, indent=2) + "\n")
+        changed.append(str(page_config))
+    return changed
+
+
+def run_lab(*, port: int = 8888, token: str | None = None, open_browser: bool = True) -> int:
+    """Start JupyterLab in the foreground; returns its exit status."""
+    if not port_is_free(port):
+        raise LabError(
+            f"Port {port} is already in use (is JupyterLab already running?): stop the other "
+            f"server, or choose another port with `make lab PORT={port + 1}`."
+        )
+    workspace = config.workspace_dir()
+    if not (workspace / START_PAGE).exists():
+        raise LabError(
+            f"The start page is missing from your workspace ({workspace}): run `course workspace` "
+            "(or `make lab`) to copy the course notebooks there."
+        )
+    token = token or secrets.token_hex(16)
+    url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
+    print(f"Starting JupyterLab. Open this address in your browser if it does not open itself:\n  {url}")
+    print("Stop it with Ctrl+C (twice) in this window. Your work is saved in your workspace.")
+    cmd = lab_command(port=port, token=token, workspace=workspace, open_browser=open_browser)
+    try:
+        return subprocess.call(cmd, env=lab_env(), cwd=str(config.repo_root()))
+    except KeyboardInterrupt:
+        return 0
