@@ -1,6 +1,6 @@
 """nbgrader configuration for the Technical Services Data Lab.
 
-Nothing here names a machine: the course root is the folder this file sits in, and a cohort's
+Nothing here names a machine: the course root is the folder nbgrader runs in, and a cohort's
 exchange folder comes from the COURSE_EXCHANGE environment variable (see docs/deployment.md).
 """
 
@@ -10,7 +10,8 @@ c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this
 
 # --- the course ---------------------------------------------------------------------------------
 c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "tsdl")
-c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# The course root is the folder nbgrader runs in (the repository top for instructors), so this
+# file also works copied to /etc/jupyter on a JupyterHub (docs/deployment.md).
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"

@@ -5,13 +5,23 @@ Each function takes the course root explicitly, so the gate can run on a throwaw
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 __all__ = ["load_config", "generate_release", "validate", "autograde_versions", "score_of"]
+
+
+def _tools_on_path() -> None:
+    """nbgrader runs the ``alembic`` command by name when it opens a gradebook: put this
+    environment's scripts first on PATH, or it fails with FileNotFoundError: 'alembic'."""
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def load_config(course_root: Path) -> Config:
@@ -24,6 +34,7 @@ def load_config(course_root: Path) -> Config:
 def _api(course_root: Path):
     from nbgrader.apps import NbGraderAPI
 
+    _tools_on_path()
     return NbGraderAPI(config=load_config(course_root))
 
 
