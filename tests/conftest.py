@@ -29,7 +29,13 @@ def free_port() -> int:
 
 class LabServer:
     def __init__(self, url: str, token: str, workspace: Path, process: subprocess.Popen, log: Path):
-        self.url, self.token, self.workspace, self.process, self.log = url, token, workspace, process, log
+        self.url, self.token, self.workspace, self.process, self.log = (
+            url,
+            token,
+            workspace,
+            process,
+            log,
+        )
 
     def api(self, path: str, method: str = "GET"):
         sep = "&" if "?" in path else "?"
@@ -45,7 +51,9 @@ def run_lab_server(tmp: Path, *, workspace: Path | None = None, env: dict | None
     workspace = workspace or tmp / "workspace"
     sync_workspace(workspace=workspace)
     port, token = free_port(), secrets.token_hex(16)
-    dirs = {name: tmp / "jupyter" / name for name in ("config", "data", "runtime", "lab-workspaces")}
+    dirs = {
+        name: tmp / "jupyter" / name for name in ("config", "data", "runtime", "lab-workspaces")
+    }
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
     extra = {
@@ -61,8 +69,13 @@ def run_lab_server(tmp: Path, *, workspace: Path | None = None, env: dict | None
     cmd.append(f"--LabApp.workspaces_dir={dirs['lab-workspaces']}")
     log = tmp / "jupyterlab.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=lab_env(extra), cwd=str(config.repo_root()),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd,
+            env=lab_env(extra),
+            cwd=str(config.repo_root()),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     server = LabServer(f"http://127.0.0.1:{port}", token, workspace, proc, log)
     try:
         deadline = time.monotonic() + 90
@@ -74,7 +87,9 @@ def run_lab_server(tmp: Path, *, workspace: Path | None = None, env: dict | None
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not answer:\n{log.read_text()[-3000:]}") from None
+                    raise RuntimeError(
+                        f"JupyterLab did not answer:\n{log.read_text()[-3000:]}"
+                    ) from None
                 time.sleep(0.3)
         yield server
     finally:

@@ -82,12 +82,18 @@ def test_the_gate_finds_a_stale_release_and_a_broken_solution(course_copy):
     def break_solution(nb):
         for cell in nb.cells:
             if "### BEGIN SOLUTION" in cell.source:
-                cell.source = cell.source.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\nraise ValueError('no')")
+                cell.source = cell.source.replace(
+                    "### BEGIN SOLUTION", "### BEGIN SOLUTION\nraise ValueError('no')"
+                )
                 break
 
     _edit(course_copy / "source/00-start-here/00-start-here.ipynb", break_solution)
-    report = run_gate(course_copy, ["00-start-here"], steps=("release", "validate", "autograde"),
-                      log=lambda *_: None)
+    report = run_gate(
+        course_copy,
+        ["00-start-here"],
+        steps=("release", "validate", "autograde"),
+        log=lambda *_: None,
+    )
     steps = {f.step for f in report.findings}
     assert {"release", "validate", "autograde"} <= steps, report.findings
 

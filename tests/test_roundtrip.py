@@ -29,8 +29,12 @@ _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 
 def _nbgrader(args, cwd, env):
     nbgrader = Path(sys.executable).parent / "nbgrader"
-    result = subprocess.run([str(nbgrader), *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(
+        [str(nbgrader), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
@@ -44,8 +48,11 @@ def _points(nb) -> dict[str, float]:
 
 def _answer(fetched: Path, source: Path, leave_blank: str) -> None:
     """Write the source's solutions into the student's copy, except one answer left blank."""
-    src = {c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(source, 4).cells
-           if c.metadata.get("nbgrader", {}).get("solution")}
+    src = {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nbformat.read(source, 4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     nb = nbformat.read(fetched, 4)
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -66,12 +73,18 @@ def test_release_submit_autograde_feedback_export(tmp_path):
     student_home = tmp_path / "student"
     student_home.mkdir()
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "COURSE_EXCHANGE": str(exchange)}
+    env = {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+        "COURSE_EXCHANGE": str(exchange),
+    }
     student_args = ["--course", "tsdl", f"--Exchange.root={exchange}"]
     student = getpass.getuser()
 
     # Instructor: add the student, generate and release the assignment.
-    _nbgrader(["db", "student", "add", student, "--first-name=Pat", "--last-name=Cataloger"], course, env)
+    _nbgrader(
+        ["db", "student", "add", student, "--first-name=Pat", "--last-name=Cataloger"], course, env
+    )
     _nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, env)
     _nbgrader(["release_assignment", ASSIGNMENT], course, env)
 
@@ -81,8 +94,11 @@ def test_release_submit_autograde_feedback_export(tmp_path):
     fetched = student_home / ASSIGNMENT / source_nb.name
     assert fetched.exists()
     nb = nbformat.read(source_nb, 4)
-    answers = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-               if c.metadata.get("nbgrader", {}).get("solution")]
+    answers = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
     blank = answers[0]
     _answer(fetched, source_nb, leave_blank=blank)
     _nbgrader(["submit", ASSIGNMENT, *student_args], student_home, env)

@@ -16,8 +16,13 @@ import pytest
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Messages Chromium itself logs on a machine with no general internet; not the course's errors.
 IGNORED_CONSOLE = ("Failed to load resource: net::ERR_",)
@@ -32,8 +37,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = (f"Chromium is not installed ({CHROMIUM} is missing): install it with "
-                   "`sudo apt-get install chromium` to run the browser tests.")
+        message = (
+            f"Chromium is not installed ({CHROMIUM} is missing): install it with "
+            "`sudo apt-get install chromium` to run the browser tests."
+        )
         if os.environ.get("COURSE_REQUIRE_E2E") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -74,7 +81,9 @@ def page(browser, tmp_path, request):
     try:
         yield page
     finally:
-        failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+        failed = (
+            getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+        )
         if failed:
             try:
                 page.shots("failure")
