@@ -1,0 +1,1 @@
+"""Course data: obtaining the LoC records, loading MARC, building the course databases."""

@@ -1,0 +1,103 @@
+"""Putting built course data in place safely: temporary names, atomic moves, a lock, a stamp.
+
+Everything is written under a temporary name in the data folder itself (same file system) and
+moved into place with ``os.replace``, which is atomic: a reader sees the old file or the new
+one, never half of one.  On Linux and macOS a connection that already has the old database
+open keeps reading it until it reconnects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+__all__ = [
+    "BuildLocked",
+    "build_lock",
+    "install_database",
+    "install_folder",
+    "leftovers",
+    "read_stamp",
+    "remove_database",
+    "temp_name",
+    "write_stamp",
+]
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the lock on this data folder."""
+
+
+def temp_name(folder: Path, name: str) -> Path:
+    """A hidden temporary name in ``folder`` for building ``name`` in this process."""
+    return folder / f".{name}.building-{os.getpid()}"
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Names of temporary files or folders a build left behind (none after a clean build)."""
+    return sorted(p.name for p in folder.iterdir() if ".building-" in p.name or ".old-" in p.name)
+
+
+def remove_database(path: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log, if they exist."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def install_database(tmp: Path, final: Path) -> None:
+    """Move a finished, checkpointed database into place.
+
+    A write-ahead log left next to the old file (after a crash) would be replayed into the new
+    file when it is opened, so it goes first.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        final.with_name(final.name + ".wal").unlink()
+    os.replace(tmp, final)
+
+
+def install_folder(tmp: Path, final: Path) -> None:
+    """Swap a finished folder into place (two renames; the old one is deleted afterwards)."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_stamp(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_stamp(path: Path, stamp: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(stamp, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path):
+    """Hold the build lock of ``folder``: two builds at once would race on the same files."""
+    with open(folder / ".build.lock", "w") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows has no advisory locks; a build there is single-user
+            yield
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BuildLocked(
+                "Another `course data` build is running on this data folder: wait for it to "
+                "finish, then try again."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
