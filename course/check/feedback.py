@@ -1,0 +1,94 @@
+"""The outcome of a check and how a learner sees it.
+
+A check prints exactly one line to stdout -- ``✓ Question 1.2: ...`` or ``✗ Question 1.2: ...`` --
+and, when the answer is not right yet, raises :class:`CheckFailed`, an ``AssertionError`` whose
+message is the same sentence.  In IPython and Jupyter the exception renders as a single line
+(``_render_traceback_``), whatever ``%xmode`` says, so a learner never meets a traceback.  Nothing
+is ever written to stderr: nbgrader gives a test cell zero points for any stderr output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from course.check import guard, progress
+from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
+from course.check._safe import stdout
+
+__all__ = ["Result", "CheckFailed", "report", "passed", "failed"]
+
+_print = print
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """What a check found.  ``tag`` names the mistake (or generic stage) the answer shows."""
+
+    qid: str
+    label: str
+    passed: bool
+    sentence: str
+    stage: str | None = None
+    tag: str | None = None
+    hidden: bool = False
+    module: str = ""
+    kind: str = ""
+
+    def line(self) -> str:
+        """The one line a learner sees."""
+        mark = "✓" if self.passed else "✗"
+        where = " (hidden check)" if self.hidden else ""
+        return f"{mark} {self.label}{where}: {self.sentence}"
+
+    def __repr__(self) -> str:
+        return f"<Result {self.line()}>"
+
+
+class CheckFailed(AssertionError):
+    """The answer is not right yet; ``str(error)`` is the plain sentence saying why."""
+
+    def __init__(self, sentence: str, result: Result | None = None):
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.result = result
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of formatting a traceback: one short line, in any %xmode.
+        label = self.result.label if self.result is not None else "This answer"
+        return [f"CheckFailed: {label} is not right yet; the ✗ line above says why."]
+
+
+def passed(ex, sentence: str, *, hidden: bool = False) -> Result:
+    return Result(
+        qid=ex.qid,
+        label=ex.label,
+        passed=True,
+        sentence=sentence,
+        hidden=hidden,
+        module=ex.module,
+        kind=ex.kind,
+    )
+
+
+def failed(ex, sentence: str, stage: str, tag: str | None = None, *, hidden=False) -> Result:
+    return Result(
+        qid=ex.qid,
+        label=ex.label,
+        passed=False,
+        sentence=sentence,
+        stage=stage,
+        tag=tag or stage,
+        hidden=hidden,
+        module=ex.module,
+        kind=ex.kind,
+    )
+
+
+def report(result: Result, *, record: bool = True) -> None:
+    """Print the result's line to stdout, record it in the progress file, raise if it failed."""
+    _print(result.line(), file=stdout(), flush=True)
+    guard.note_report(result.passed)
+    if record:
+        progress.record_check(result)
+    if not result.passed:
+        raise CheckFailed(result.sentence, result)

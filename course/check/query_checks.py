@@ -1,0 +1,267 @@
+"""Checking query and value exercises, visibly (library) or hidden (shadow).
+
+Visible: the learner's answer against the reference on the learner database, in the fixed order
+it runs -> columns -> row count -> values -> order.  Hidden: the learner's SQL re-run on the
+shadow database (same tables, different records) against the reference there, so a typed-in
+result cannot pass.  Whenever an answer fails, its result is also compared with each listed
+mistake of the exercise; a match gives that mistake's own message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from course.check import database
+from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
+from course.check.answers import read_answer, resultset_frame
+from course.check.bank import BankError, Exercise
+from course.check.cells import Table, cell
+from course.check.database import SqlProblem
+from course.check.explain import describe, fill_message
+from course.check.feedback import Result, failed, passed
+from course.check.messages import number, plural
+from course.check.results import Spec, compare, same_cell
+
+__all__ = ["evaluate_query", "evaluate_value", "reference", "learner_table"]
+
+NOT_A_QUERY = (
+    "The hidden check re-runs your query on a second copy of the data, so your answer must be "
+    "a SQL query in quotes, not a table of results or a typed-in value."
+)
+NO_TABLE = (
+    "Your query does not read any table, so it cannot follow the data: compute the answer "
+    "with FROM and the table(s) that hold it, instead of typing in values."
+)
+
+
+def reference(ex: Exercise, db: str, sql: str | None = None) -> Table:
+    """The (cached) result of the exercise's reference query, or of ``sql``, on ``db``."""
+    try:
+        return database.cached_select(sql or ex.reference, db)
+    except SqlProblem as problem:
+        if problem.tag == "data":
+            raise
+        raise BankError(
+            f"The reference SQL of {ex.qid} does not run on the {db} database: {problem.sentence}"
+        ) from None
+
+
+def _unusable(answer) -> tuple[str, str]:
+    if answer.form == "missing":
+        return "answer", "There is no answer yet: assign your SQL query (in quotes) to the answer."
+    what = _KINDS_OF_ANSWER.get(answer.type_name, f"a Python {answer.type_name} object")
+    return "answer", (
+        f"Your answer is {what}; this question wants a SQL query in quotes (or the result of %sql)."
+    )
+
+
+_KINDS_OF_ANSWER = {
+    "int": "a number",
+    "float": "a number",
+    "Decimal": "a number",
+    "bool": "True or False",
+    "list": "a list",
+    "tuple": "a tuple",
+    "dict": "a dictionary",
+    "set": "a set",
+}
+
+
+def learner_table(answer, db: str, *, hidden: bool) -> Table:
+    """Run or read the learner's answer; raises :class:`SqlProblem` with a sentence."""
+    if answer.form in ("sql", "resultset") and answer.sql is not None:
+        try:
+            return database.run_select(answer.sql, db)
+        except SqlProblem as problem:
+            if answer.form != "resultset" or hidden or problem.tag not in ("sql",):
+                raise
+        return database.run_dataframe(resultset_frame(answer.frame))
+    if answer.form in ("frame", "resultset"):
+        if hidden:
+            raise SqlProblem("literal", NOT_A_QUERY)
+        frame = answer.frame if answer.form == "frame" else resultset_frame(answer.frame)
+        return database.run_dataframe(frame)
+    if answer.form == "text":
+        text = answer.scalar
+        if not database.has_code(text):
+            raise SqlProblem(
+                "empty", "Your answer is empty: write a SELECT query between the quotes."
+            )
+        raise SqlProblem(
+            "answer",
+            "Your answer does not start like a query: begin it with SELECT (or WITH or FROM).",
+        )
+    raise SqlProblem(*_unusable(answer))
+
+
+def _order_indexes(ex: Exercise, ref: Table) -> tuple:
+    out = []
+    lowered = [n.casefold() for n in ref.names]
+    for item in ex.order_by:
+        if isinstance(item, int):
+            out.append(item - 1)
+        elif str(item).casefold() in lowered:
+            out.append(lowered.index(str(item).casefold()))
+        else:
+            raise BankError(f"{ex.qid}: order_by names {item!r}, which the reference lacks.")
+    return tuple(out)
+
+
+def _mistake_spec(spec: Spec, ncols: int) -> Spec:
+    keys = spec.order_by if all(k < ncols for k in spec.order_by) else ()
+    return replace(spec, names="loose", column_order="any", order_by=keys)
+
+
+def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec):
+    for mistake in ex.mistakes:
+        if mistake.sql is None:
+            continue
+        try:
+            theirs = database.cached_select(mistake.sql, db)
+        except SqlProblem:
+            continue
+        if compare(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
+            return mistake
+    return None
+
+
+def evaluate_query(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
+    """Check a query exercise; returns a :class:`Result` (never prints, never raises on answers)."""
+    db = "shadow" if hidden else "library"
+    ref = reference(ex, db)
+    answer = read_answer(raw_answer)
+    try:
+        mine = learner_table(answer, db, hidden=hidden)
+    except SqlProblem as problem:
+        return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
+    if ref.reads_tables and not mine.reads_tables and answer.sql is not None:
+        return failed(ex, NO_TABLE, "runs", "literal", hidden=hidden)
+    spec = replace(ex.spec, order_by=_order_indexes(ex, ref))
+    diff = compare(mine, ref, spec)
+    if diff.ok:
+        if hidden:
+            return passed(ex, "correct on a second copy of the data too.", hidden=True)
+        shape = f"{plural(ref.nrows, 'row')}, {plural(ref.ncols, 'column')}"
+        return passed(ex, f"correct ({shape}).")
+    mistake = _matching_mistake(ex, mine, db, spec)
+    if mistake is not None:
+        sentence = fill_message(mistake.message, mine, ref)
+        return failed(ex, sentence, diff.stage, mistake.tag, hidden=hidden)
+    sentence = describe(diff, mine, ref, answer.sql)
+    if hidden:
+        sentence = "On a second copy of the data with different records, " + _lower(sentence)
+    return failed(ex, sentence, diff.stage, diff.stage, hidden=hidden)
+
+
+# -- value exercises ----------------------------------------------------------------------------
+
+
+def _scalar_of(table: Table) -> tuple | None:
+    if table.nrows != 1 or table.ncols != 1 or not table.rows:
+        return None
+    return table.rows[0][0]
+
+
+def _parse_number(text: str):
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    for kind in (int, float):
+        try:
+            return kind(cleaned)
+        except ValueError:
+            continue
+    return None
+
+
+def _same_value(ex: Exercise, mine: tuple, want: tuple) -> bool:
+    if mine[0] == 4 and want[0] == 4 and ex.text_match != "exact":
+        return mine[1].strip().casefold() == want[1].strip().casefold()
+    return same_cell(mine, want, ex.spec.tolerance)
+
+
+def _shown(key: tuple) -> str:
+    if key[0] == 2:
+        return number(key[1])
+    if key[0] == 4:
+        text = key[1] if len(key[1]) <= 40 else key[1][:39] + "…"
+        return f"'{text}'"
+    if key[0] == 0:
+        return "NULL"
+    return "that"
+
+
+def evaluate_value(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
+    """Check a value exercise: one number or piece of text against the reference's single value."""
+    db = "shadow" if hidden else "library"
+    ref = reference(ex, db)
+    want = _scalar_of(ref)
+    if want is None:
+        raise BankError(f"The reference of {ex.qid} must give one row with one column.")
+    answer = read_answer(raw_answer)
+    mine = None
+    if answer.form in ("sql", "resultset", "frame"):
+        try:
+            table = learner_table(answer, db, hidden=hidden)
+        except SqlProblem as problem:
+            return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
+        if hidden and ref.reads_tables and not table.reads_tables and answer.sql is not None:
+            return failed(ex, NO_TABLE, "runs", "literal", hidden=True)
+        mine = _scalar_of(table)
+        if mine is None:
+            return failed(
+                ex,
+                f"Your query gives {plural(table.nrows, 'row')} and "
+                f"{plural(table.ncols, 'column')}; this question wants a single value (one row, "
+                "one column).",
+                "columns" if table.ncols != 1 else "rows",
+                hidden=hidden,
+            )
+    elif hidden:
+        return failed(ex, NOT_A_QUERY, "runs", "literal", hidden=True)
+    elif answer.form == "scalar":
+        mine = cell(answer.scalar)
+    elif answer.form == "text":
+        mine = (4, answer.scalar)
+        if want[0] == 2:
+            parsed = _parse_number(answer.scalar)
+            if parsed is None:
+                return failed(
+                    ex,
+                    "This question wants a number, and your answer is text: give the number "
+                    "without quotes (or a query that counts it).",
+                    "values",
+                    "answer",
+                )
+            mine = cell(parsed)
+    else:
+        tag, sentence = _unusable(answer)
+        return failed(ex, sentence, "runs", tag, hidden=hidden)
+    if want[0] == 4 and mine[0] == 2:
+        mine = (4, answer.scalar if answer.form == "text" else str(mine[1]))
+    if _same_value(ex, mine, want):
+        note = " on a second copy of the data too" if hidden else ""
+        return passed(ex, f"correct{note}.", hidden=hidden)
+    for mistake in ex.mistakes:
+        if mistake.has_value:
+            theirs = cell(mistake.value)
+        elif mistake.sql is not None:
+            try:
+                theirs = _scalar_of(database.cached_select(mistake.sql, db))
+            except SqlProblem:
+                theirs = None
+        else:
+            theirs = None
+        if theirs is not None and _same_value(ex, mine, theirs):
+            sentence = fill_message(mistake.message, None, ref)
+            return failed(ex, sentence, "values", mistake.tag, hidden=hidden)
+    what = "number" if want[0] == 2 else "value"
+    sentence = (
+        f"Your answer {_shown(mine)} is not the {what} the data gives: check what your query "
+        "counts or adds up, and its WHERE conditions."
+    )
+    if hidden:
+        sentence = "On a second copy of the data with different records, " + _lower(sentence)
+    return failed(ex, sentence, "values", hidden=hidden)
+
+
+def _lower(sentence: str) -> str:
+    return sentence[0].lower() + sentence[1:]

@@ -1,0 +1,200 @@
+"""Checking exercises that create or change tables, by the state they leave behind.
+
+The learner's SQL script runs in a throwaway in-memory DuckDB -- never in the course data and
+never in the learner's scratch database unless ``scratch=True`` is asked for.  The bank's
+``setup`` runs first; with ``attach: true`` the course database is attached read-only as
+``library`` and put on the search path, so ``bib`` or ``library.bib`` can be read.  The
+reference script runs the same way once per process, and the two states are compared:
+
+1. schema: every expected table exists with the expected columns and kinds of type
+   (``types: strict`` compares exact DuckDB types);
+2. constraints: each ``reject`` statement must fail and each ``accept`` statement must succeed
+   (each is tried inside a transaction that is rolled back) -- before the key comparison, so a
+   bank's own message ("a contact for a vendor who does not exist was accepted") wins;
+3. keys: the reference's primary key and foreign keys must be there (extra keys are fine);
+4. contents: each table holds the reference's rows (unless ``contents: false``).
+
+Reject and accept statements should name their columns (``INSERT INTO t (a, b) VALUES ...``)
+so that a learner's column order does not matter.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from course.check import database, messages
+from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
+from course.check.answers import read_answer
+from course.check.bank import BankError, Exercise
+from course.check.database import SqlProblem
+from course.check.feedback import Result, failed, passed
+from course.check.shapes import (
+    compare_columns,
+    compare_contents,
+    compare_keys,
+    shape_of,
+    table_names,
+)
+
+_Error = duckdb.Error
+
+__all__ = ["evaluate_state", "clear_cache"]
+
+_ALLOWED = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "SELECT", "TRANSACTION"}
+
+
+def _environment(ex: Exercise, db: str):
+    con = duckdb.connect(":memory:")
+    if ex.attach:
+        database.connection(db)  # a plain sentence if the course data is missing
+        database.attach_course(con, db)
+        con.execute("SET search_path = 'memory.main,library.main'")
+    if ex.setup.strip():
+        con.execute(ex.setup)
+    return con
+
+
+def _run_script(con, script: str, extra: tuple = ()) -> None:
+    """Run the learner's statements one by one; raises SqlProblem naming the one that failed."""
+    try:
+        statements = duckdb.extract_statements(script)
+    except _Error as exc:
+        raise SqlProblem(*messages.sql_error(str(exc), script)) from None
+    if not statements:
+        raise SqlProblem("empty", "Your answer is empty: write your SQL statements in the quotes.")
+    total = len(statements)
+    for number, statement in enumerate(statements, 1):
+        text = statement.query.strip()
+        kind = statement.type.name
+        if kind not in _ALLOWED and kind not in extra:
+            raise SqlProblem(
+                "statement",
+                f"Statement {number} of {total} is a {kind} statement, which this exercise does "
+                "not need: use CREATE, INSERT, UPDATE, DELETE or ALTER.",
+            )
+        try:
+            database.execute_limited(con, text)
+        except _Error as exc:
+            tag, sentence = messages.sql_error(str(exc), text)
+            first = text.split("\n", 1)[0].strip()
+            first = first if len(first) <= 40 else first[:39] + "…"
+            raise SqlProblem(
+                tag, f"Statement {number} of {total} (`{first}`) failed: {sentence}"
+            ) from None
+    try:
+        con.execute("COMMIT")  # a script that left a transaction open
+    except _Error:
+        pass
+
+
+def _probe(con, sql: str) -> bool:
+    """Whether ``sql`` succeeds; the change is rolled back either way."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(sql)
+        return True
+    except _Error:
+        return False
+    finally:
+        try:
+            con.execute("ROLLBACK")
+        except _Error:
+            pass
+
+
+_REFERENCES: dict[tuple, tuple] = {}
+
+
+def clear_cache() -> None:
+    """Forget the cached reference states."""
+    _REFERENCES.clear()
+
+
+def _reference(ex: Exercise, db: str):
+    stamp = database.connection(db)[1] if ex.attach else None
+    key = (ex.qid, str(ex.bank_path), ex.reference, ex.setup, stamp)
+    hit = _REFERENCES.get(key)
+    if hit is not None:
+        return hit
+    con = _environment(ex, db)
+    try:
+        before = set(table_names(con))
+        try:
+            con.execute(ex.reference)
+        except _Error as exc:
+            raise BankError(f"The reference SQL of {ex.qid} fails: {exc}") from None
+        tables = list(ex.tables) or [n for n in table_names(con) if n not in before]
+        shapes = {name.casefold(): shape_of(con, name) for name in tables}
+        for probe in ex.reject:
+            if _probe(con, probe.sql):
+                raise BankError(f"{ex.qid}: the reference accepts the reject probe {probe.sql!r}.")
+        for probe in ex.accept:
+            if not _probe(con, probe.sql):
+                raise BankError(f"{ex.qid}: the reference rejects the accept probe {probe.sql!r}.")
+    finally:
+        con.close()
+    _REFERENCES[key] = (tables, shapes)
+    return tables, shapes
+
+
+def evaluate_state(
+    ex: Exercise, raw_answer, *, hidden: bool = False, scratch: bool = False
+) -> Result:
+    """Check a state exercise (see the module docstring); returns a :class:`Result`."""
+    db = "shadow" if hidden else "library"
+    tables, shapes = _reference(ex, db)
+    answer = read_answer(raw_answer)
+    if scratch:
+        from course import db as course_db
+
+        con = course_db.scratch()
+    else:
+        if answer.form not in ("sql", "text"):
+            return failed(
+                ex,
+                "This question wants your SQL statements (CREATE TABLE ..., INSERT ...) as text "
+                "in quotes.",
+                "runs",
+                "answer",
+                hidden=hidden,
+            )
+        con = _environment(ex, db)
+        script = answer.sql if answer.sql is not None else answer.scalar
+        try:
+            _run_script(con, script, ex.allow_statements)
+        except SqlProblem as problem:
+            con.close()
+            return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
+    try:
+        present = {n.casefold(): n for n in table_names(con)}
+        mine = {}
+        for name in tables:
+            if name.casefold() not in present:
+                sentence = f"There is no table called {name}: check the name in CREATE TABLE."
+                return failed(ex, sentence, "schema", hidden=hidden)
+            mine[name] = shape_of(con, present[name.casefold()])
+        for name in tables:
+            problem = compare_columns(mine[name], shapes[name.casefold()], ex)
+            if problem:
+                return failed(ex, problem, "schema", hidden=hidden)
+        for probe in ex.reject:
+            if _probe(con, probe.sql):
+                return failed(ex, probe.message, "constraints", probe.tag, hidden=hidden)
+        for probe in ex.accept:
+            if not _probe(con, probe.sql):
+                return failed(ex, probe.message, "constraints", probe.tag, hidden=hidden)
+        for name in tables:
+            problem = compare_keys(mine[name], shapes[name.casefold()])
+            if problem:
+                return failed(ex, problem, "schema", hidden=hidden)
+        if ex.contents:
+            for name in tables:
+                problem = compare_contents(mine[name], shapes[name.casefold()], ex)
+                if problem:
+                    return failed(ex, problem, "contents", hidden=hidden)
+    finally:
+        con.close()
+    note = " on a second copy of the data too" if hidden else ""
+    if len(tables) == 1:
+        return passed(ex, f"your table {tables[0]} is right{note}.", hidden=hidden)
+    return passed(ex, f"your tables {', '.join(tables)} are right{note}.", hidden=hidden)

@@ -1,0 +1,84 @@
+"""A SQL sandbox: an editor, a Run button, the result as a table, and an optional Check.
+
+The query runs read-only on the learner database, exactly as ``check.show`` runs it; Check (when
+the sandbox is tied to an exercise) runs the exercise's visible check and shows its sentence.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+from course import check
+from course.check import progress
+from course.check.database import SqlProblem
+from course.check.display import html_table, result_preview
+from course.widgets.quiz import status_html
+
+__all__ = ["Sandbox", "sandbox"]
+
+
+class Sandbox(w.VBox):
+    """SQL editor with Run (and Check, when ``exercise_id`` is given)."""
+
+    def __init__(self, exercise_id: str | None = None, sql: str = "", *, module=None, limit=20):
+        self.exercise_id = exercise_id
+        self.module = module
+        self.limit = limit
+        self.editor = w.Textarea(
+            value=sql,
+            placeholder="SELECT title, date1 FROM bib LIMIT 10",
+            description="SQL:",
+            tooltip="Type a SELECT query",
+            layout=w.Layout(width="100%", height="9em"),
+        )
+        self.run_button = w.Button(
+            description="Run", tooltip="Run the query on the course data", icon="play"
+        )
+        self.run_button.on_click(lambda _b: self.run())
+        buttons = [self.run_button]
+        self.check_button = None
+        if exercise_id:
+            label = check.exercise(exercise_id, module=module).label
+            self.check_button = w.Button(
+                description="Check",
+                tooltip=f"Check this query as the answer to {label}",
+                icon="check",
+                button_style="primary",
+            )
+            self.check_button.on_click(lambda _b: self.check())
+            buttons.append(self.check_button)
+        self.result = w.HTML(value="")
+        self.feedback = w.HTML(value=status_html(""))
+        super().__init__([self.editor, w.HBox(buttons), self.feedback, self.result])
+        self.add_class("course-sandbox")
+
+    def run(self) -> None:
+        """Run the editor's SQL and show the first rows with the row count."""
+        try:
+            names, rows, nrows = result_preview(self.editor.value, limit=self.limit)
+        except SqlProblem as problem:
+            self.result.value = ""
+            self.feedback.value = status_html(problem.sentence)
+            return
+        except Exception as exc:  # the sandbox must never show a traceback
+            self.result.value = ""
+            self.feedback.value = status_html(f"Could not run this ({type(exc).__name__}).")
+            return
+        self.feedback.value = status_html("")
+        self.result.value = html_table(names, rows, nrows, limit=self.limit)
+
+    def check(self):
+        """Run the exercise's visible check on the editor's SQL; returns the Result."""
+        result = check.evaluate(self.editor.value, self.exercise_id, module=self.module)
+        progress.record_check(result)
+        self.feedback.value = (
+            f'<div role="status" aria-live="polite">{html.escape(result.line())}</div>'
+        )
+        return result
+
+
+def sandbox(exercise_id: str | None = None, sql: str = "", *, module=None) -> Sandbox:
+    """A SQL sandbox, optionally tied to an exercise for its Check button."""
+    return Sandbox(exercise_id, sql, module=module)

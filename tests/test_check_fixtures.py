@@ -1,0 +1,127 @@
+"""Every fixture answer file, run against its exercise bank on the fixture databases.
+
+``tests/fixtures/answers/<module>.yml`` lists, per exercise, answers that must pass and wrong
+answers tagged with the mistake (or generic stage) they must produce.  A file whose top level
+has ``bank: <path>`` uses that bank (relative to the file); otherwise the course bank of the
+same name in ``course/exercises/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from course import check
+from course.check import database
+from course.check.bank import banks_dir, load_bank
+from course.check.testing import build_fixture_databases
+
+FIXTURES = Path(__file__).parent / "fixtures" / "answers"
+
+
+def _files():
+    return sorted(FIXTURES.glob("*.yml"))
+
+
+def _has_demo(bank: Path) -> bool:
+    return "demo" in yaml.safe_load(bank.read_text(encoding="utf-8"))
+
+
+def _bank_of(path: Path) -> Path:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "bank" in data:
+        return (path.parent / data["bank"]).resolve()
+    return banks_dir() / path.name
+
+
+def _cases():
+    for path in _files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        bank = _bank_of(path)
+        for qid, entry in data["answers"].items():
+            for kind in ("correct", "wrong"):
+                for i, variant in enumerate(entry.get(kind, [])):
+                    yield pytest.param(bank, qid, kind, variant, id=f"{path.stem}-{qid}-{kind}{i}")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("check-fixture-data")
+    build_fixture_databases(folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _environment(data_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "workspace"))
+    yield
+    check.use_demo(None)
+
+
+def _answer(variant: dict):
+    if "sql" in variant:
+        return variant["sql"]
+    if "value" in variant:
+        return variant["value"]
+    con = duckdb.connect(str(database.course_path("library")), read_only=True)
+    try:
+        if "sql_from" in variant:
+            return con.execute(variant["sql_from"]).fetchone()[0]
+        return con.execute(variant["frame_sql"]).df()
+    finally:
+        con.close()
+
+
+def _one_sentence(result) -> None:
+    assert "\n" not in result.sentence
+    assert result.sentence.rstrip().endswith((".", "?")), result.sentence
+    assert "Traceback" not in result.sentence
+
+
+@pytest.mark.parametrize(("bank", "qid", "kind", "variant"), list(_cases()))
+def test_fixture_answer(bank, qid, kind, variant):
+    if _has_demo(bank):
+        check.use_demo(bank)
+    answer = _answer(variant)
+    if kind == "correct":
+        result = check.evaluate(answer, qid, module=bank)
+        assert result.passed, result.line()
+        if "sql" in variant:
+            hidden = check.evaluate(answer, qid, module=bank, hidden=True)
+            assert hidden.passed, hidden.line()
+        return
+    hidden = variant.get("check", "visible") == "hidden"
+    result = check.evaluate(answer, qid, module=bank, hidden=hidden)
+    assert not result.passed, f"wrong answer passed: {variant}"
+    assert result.tag == variant["tag"], result.line()
+    _one_sentence(result)
+
+
+def test_fixture_files_cover_every_exercise():
+    for path in _files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        exercises = load_bank(_bank_of(path))
+        assert set(data["answers"]) == set(exercises), path.name
+        for qid, entry in data["answers"].items():
+            assert entry.get("correct"), f"{path.name} {qid}: no correct answer"
+            assert entry.get("wrong"), f"{path.name} {qid}: no wrong answer"
+
+
+def test_enough_variants_and_every_listed_mistake_is_exercised():
+    correct = wrong = 0
+    for path in _files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        exercises = load_bank(_bank_of(path))
+        for qid, entry in data["answers"].items():
+            correct += len(entry.get("correct", []))
+            wrong += len(entry.get("wrong", []))
+            tags = {w["tag"] for w in entry.get("wrong", [])}
+            ex = exercises[qid]
+            expected = {m.tag for m in ex.mistakes} | {p.tag for p in ex.reject + ex.accept}
+            expected -= {"good_row", "good_contact"}  # accept probes a correct answer passes
+            assert expected <= tags, f"{path.name} {qid}: untested mistakes {expected - tags}"
+    assert correct >= 10 and wrong >= 10
