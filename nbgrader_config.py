@@ -47,7 +47,7 @@ c.OverwriteCells.missing_cell_notification = (
 
 # What a learner sees where a solution was removed.
 c.ClearSolutions.code_stub = {
-    "python": "# ✎ Write your answer here (see the question above), then run this cell with Shift+Enter.",
+    "python": "# ✎ Write your answer here (see the question above), then run this cell.",
 }
 c.ClearSolutions.text_stub = "✎ Write your answer here, in your own words."
 

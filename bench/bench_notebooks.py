@@ -24,7 +24,9 @@ GOAL_SECONDS = 20.0
 def run_once(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     return time.perf_counter() - start
 
 
@@ -41,7 +43,10 @@ def main(argv: list[str]) -> int:
         times = [run_once(path) for _ in range(args.runs)]
         median = statistics.median(times)
         verdict = "ok" if median <= GOAL_SECONDS else "OVER GOAL"
-        print(f"{path.parent.name:38} {median:9.2f} {max(times):7.2f}  ratio {median / GOAL_SECONDS:.2f} {verdict}")
+        print(
+            f"{path.parent.name:38} {median:9.2f} {max(times):7.2f}  "
+            f"ratio {median / GOAL_SECONDS:.2f} {verdict}"
+        )
     return 0
 
 

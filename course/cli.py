@@ -27,7 +27,10 @@ def _cmd_setup(args) -> int:
     from course.lab import setup_jupyter
 
     changed = setup_jupyter()
-    print("JupyterLab is set up for the course." + (f" Updated: {', '.join(changed)}" if changed else ""))
+    print(
+        "JupyterLab is set up for the course."
+        + (f" Updated: {', '.join(changed)}" if changed else "")
+    )
     return 0
 
 
@@ -64,7 +67,8 @@ def _cmd_lab(args) -> int:
             _cmd_data(args)
         except Exception as exc:  # the start page works without data; say what to do
             print(
-                f"The course data could not be built ({_sentence(exc)}); module 00 works without it. "
+                f"The course data could not be built ({_sentence(exc)}); "
+                "module 00 works without it. "
                 "Run `make data` later to try again."
             )
     print(sync_workspace().summary())
@@ -88,7 +92,13 @@ def _cmd_release(args) -> int:
 
 
 def _cmd_check(args) -> int:
+    import warnings
+
     from course.grading import GATE_STEPS, run_gate
+
+    # nbgrader 0.9.6's gradebook trips a SQLAlchemy 2 session warning on every autograde;
+    # it is harmless and would bury the gate's own findings.
+    warnings.filterwarnings("ignore", message="Object of type", module="nbgrader")
 
     steps = ("static", "leaks") if args.quick else GATE_STEPS
     report = run_gate(assignments=args.assignment or None, steps=steps)
@@ -97,7 +107,11 @@ def _cmd_check(args) -> int:
         print(f"{aid}: {parts}")
     for finding in report.findings:
         print(f"✗ {finding}")
-    print("✓ The gate passed." if report.ok else f"✗ The gate found {len(report.findings)} problem(s).")
+    print(
+        "✓ The gate passed."
+        if report.ok
+        else f"✗ The gate found {len(report.findings)} problem(s)."
+    )
     return 0 if report.ok else 1
 
 
@@ -122,18 +136,28 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup", help="prepare JupyterLab in this environment").set_defaults(func=_cmd_setup)
+    sub.add_parser("setup", help="prepare JupyterLab in this environment").set_defaults(
+        func=_cmd_setup
+    )
     p = sub.add_parser("data", help="build the course databases")
-    p.add_argument("--marc-file", type=Path, help="a copy of BooksAll.2016.part01.utf8 or pymarc-5.4.0.tar.gz you already have")
+    p.add_argument(
+        "--marc-file",
+        type=Path,
+        help="a copy of BooksAll.2016.part01.utf8 or pymarc-5.4.0.tar.gz you already have",
+    )
     p.add_argument("--force", action="store_true", help="rebuild even when the data is up to date")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the data is built")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_data)
-    sub.add_parser("workspace", help="copy new modules into your workspace").set_defaults(func=_cmd_workspace)
+    sub.add_parser("workspace", help="copy new modules into your workspace").set_defaults(
+        func=_cmd_workspace
+    )
     p = sub.add_parser("lab", help="start JupyterLab at the start page")
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("--no-browser", action="store_true")
-    p.add_argument("--skip-data", action="store_true", help="do not build missing course data first")
+    p.add_argument(
+        "--skip-data", action="store_true", help="do not build missing course data first"
+    )
     p.add_argument("--marc-file", type=Path, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_lab)
     p = sub.add_parser("release", help="regenerate release/ from source/")
@@ -159,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"course {args.command}: {_sentence(exc)} (run again with --debug for details)", file=sys.stderr)
+        print(
+            f"course {args.command}: {_sentence(exc)} (run again with --debug for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -47,7 +47,7 @@ def data_dir() -> Path:
 
 
 def workspace_dir() -> Path:
-    """Folder of the learner's own notebooks (``COURSE_WORKSPACE``, default ``<repo>/workspace``)."""
+    """The learner's notebooks (``COURSE_WORKSPACE``; default ``<repo>/workspace``)."""
     return _from_env("COURSE_WORKSPACE", repo_root() / "workspace")
 
 

@@ -58,9 +58,7 @@ def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def lab_command(
-    *, port: int, token: str, workspace: Path, open_browser: bool = True
-) -> list[str]:
+def lab_command(*, port: int, token: str, workspace: Path, open_browser: bool = True) -> list[str]:
     """The exact JupyterLab command line (tests start the server with it too)."""
     return [
         sys.executable,
@@ -116,7 +114,10 @@ def run_lab(*, port: int = 8888, token: str | None = None, open_browser: bool = 
         )
     token = token or secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
-    print(f"Starting JupyterLab. Open this address in your browser if it does not open itself:\n  {url}")
+    print(
+        "Starting JupyterLab. Open this address in your browser if it does not open itself:\n"
+        f"  {url}"
+    )
     print("Stop it with Ctrl+C (twice) in this window. Your work is saved in your workspace.")
     cmd = lab_command(port=port, token=token, workspace=workspace, open_browser=open_browser)
     try:

@@ -84,9 +84,7 @@ def _update_name(target: Path, digest: str) -> Path:
     return target.with_name(f"{target.stem}.update-{digest[:8]}{target.suffix}")
 
 
-def sync_workspace(
-    release_dir: Path | None = None, workspace: Path | None = None
-) -> SyncReport:
+def sync_workspace(release_dir: Path | None = None, workspace: Path | None = None) -> SyncReport:
     """Copy new released files into the workspace; offer changed ones beside the learner's copy."""
     release_dir = Path(release_dir) if release_dir else config.repo_root() / "release"
     workspace = Path(workspace) if workspace else config.workspace_dir()

@@ -80,6 +80,9 @@ def test_the_gate_finds_a_leaked_solution(course_copy):
 @pytest.mark.slow
 def test_the_gate_finds_a_stale_release_and_a_broken_solution(course_copy):
     def break_solution(nb):
+        # A change to the text learners see (the release is now stale) ...
+        nb.cells[0].source += "\n\nA sentence added after release/ was generated."
+        # ... and a solution that no longer passes its own test.
         for cell in nb.cells:
             if "### BEGIN SOLUTION" in cell.source:
                 cell.source = cell.source.replace(

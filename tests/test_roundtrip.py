@@ -118,7 +118,7 @@ def test_release_submit_autograde_feedback_export(tmp_path):
     total = sum(points.values())
     # The blank answer's check is the test cell that follows it (q0_1_answer -> q0_1_check).
     lost = points[blank.replace("_answer", "_check")]
-    rows = list(csv.DictReader(open(tmp_path / "grades.csv")))
+    rows = list(csv.DictReader((tmp_path / "grades.csv").read_text().splitlines()))
     row = next(r for r in rows if r["student_id"] == student and r["assignment"] == ASSIGNMENT)
     assert float(row["max_score"]) == total
     assert float(row["score"]) == total - lost

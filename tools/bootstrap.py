@@ -30,7 +30,8 @@ def main(argv):
             extras = args.pop(0)
     if sys.version_info < MIN_PYTHON:
         say(
-            "The course needs Python %d.%d or newer, but %s is Python %d.%d: install a newer Python, "
+            "The course needs Python %d.%d or newer, but %s is Python %d.%d: "
+            "install a newer Python, "
             "then run make again with PYTHON=python3.12 (for example)."
             % (MIN_PYTHON + (sys.executable,) + tuple(sys.version_info[:2]))
         )
@@ -49,8 +50,10 @@ def main(argv):
     if not os.path.exists(python):
         say("Creating the course's Python environment in %s ..." % venv)
         if subprocess.call([sys.executable, "-m", "venv", venv]) != 0:
-            say("Could not create a virtual environment: install your Python's venv module "
-                "(on Debian/Ubuntu: apt install python3-venv), then run make again.")
+            say(
+                "Could not create a virtual environment: install your Python's venv module "
+                "(on Debian/Ubuntu: apt install python3-venv), then run make again."
+            )
             return 1
     log = os.path.join(venv, "install.log")
     target = "." + ("[%s]" % extras if extras else "")
@@ -64,8 +67,10 @@ def main(argv):
             out.write("$ " + " ".join(step) + "\n")
             out.flush()
             if subprocess.call(step, cwd=root, stdout=out, stderr=subprocess.STDOUT) != 0:
-                say("Installing the course's packages failed; the end of %s says why "
-                    "(often no network or a full disk). Fix that and run make again." % log)
+                say(
+                    "Installing the course's packages failed; the end of %s says why "
+                    "(often no network or a full disk). Fix that and run make again." % log
+                )
                 return 1
     if subprocess.call([os.path.join(bin_dir, "course"), "setup"], cwd=root) != 0:
         return 1

@@ -31,10 +31,13 @@ from course.grading import nbapi
 __all__ = ["Finding", "assignment_ids", "static_findings", "run_gate", "GATE_STEPS"]
 
 GATE_STEPS = ("static", "release", "leaks", "validate", "autograde")
-_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-_REGION = re.compile(
-    r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL
+_MARKERS = (
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    "### BEGIN HIDDEN TESTS",
+    "### END HIDDEN TESTS",
 )
+_REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)
 
 
 @dataclass
@@ -61,7 +64,9 @@ class GateReport:
 
 def assignment_ids(root: Path | None = None) -> list[str]:
     root = Path(root or config.repo_root())
-    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name[:2].isdigit())
+    return sorted(
+        p.name for p in (root / "source").iterdir() if p.is_dir() and p.name[:2].isdigit()
+    )
 
 
 def _notebooks(folder: Path) -> list[Path]:
@@ -84,12 +89,18 @@ def static_findings(root: Path | None = None) -> list[Finding]:
         for path in _notebooks(root / "source" / aid):
             nb = nbformat.read(path, as_version=4)
             for i, cell in enumerate(nb.cells):
-                if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
-                    findings.append(Finding(aid, "static", f"{path.name} cell {i} has saved outputs"))
+                if cell.cell_type == "code" and (
+                    cell.get("outputs") or cell.get("execution_count")
+                ):
+                    findings.append(
+                        Finding(aid, "static", f"{path.name} cell {i} has saved outputs")
+                    )
             for gid in _grade_ids(nb):
                 if gid in seen:
                     findings.append(
-                        Finding(aid, "static", f"grade id {gid!r} is used again (first in {seen[gid]})")
+                        Finding(
+                            aid, "static", f"grade id {gid!r} is used again (first in {seen[gid]})"
+                        )
                     )
                 seen[gid] = f"{aid}/{path.name}"
             findings += _leak_findings(root, aid, path)
@@ -99,8 +110,9 @@ def static_findings(root: Path | None = None) -> list[Finding]:
 def _leak_findings(root: Path, aid: str, source_path: Path) -> list[Finding]:
     released = root / "release" / aid / source_path.name
     if not released.exists():
-        return [Finding(aid, "leaks", f"{released.relative_to(root)} is missing; regenerate release/")]
-    source_text = source_path.read_text(encoding="utf-8")
+        return [
+            Finding(aid, "leaks", f"{released.relative_to(root)} is missing; regenerate release/")
+        ]
     release_nb = nbformat.read(released, as_version=4)
     release_text = "\n".join(cell.source for cell in release_nb.cells)
     findings = [
@@ -130,7 +142,9 @@ def _course_copy(root: Path, workdir: Path) -> Path:
     shutil.copy2(root / "nbgrader_config.py", copy / "nbgrader_config.py")
     for name in ("source", "release"):
         if (root / name).exists():
-            shutil.copytree(root / name, copy / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            shutil.copytree(
+                root / name, copy / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+            )
     return copy
 
 
@@ -180,19 +194,29 @@ def run_gate(
             if "validate" in steps:
                 for nb in _notebooks(course / "source" / aid):
                     for problem in nbapi.validate(nb, invert=False):
-                        report.findings.append(Finding(aid, "validate", f"source {nb.name}: {problem}"))
+                        report.findings.append(
+                            Finding(aid, "validate", f"source {nb.name}: {problem}")
+                        )
                 for nb in _notebooks(course / "release" / aid):
                     for problem in nbapi.validate(nb, invert=True):
-                        report.findings.append(Finding(aid, "validate", f"release {nb.name}: {problem}"))
+                        report.findings.append(
+                            Finding(aid, "validate", f"release {nb.name}: {problem}")
+                        )
             if "autograde" in steps:
                 scores = nbapi.autograde_versions(course, aid)
                 report.scores[aid] = scores
                 for who, (score, maximum) in scores.items():
                     want = maximum if who == "solution" else 0.0
                     if maximum <= 0:
-                        report.findings.append(Finding(aid, "autograde", "the assignment has no points"))
+                        report.findings.append(
+                            Finding(aid, "autograde", "the assignment has no points")
+                        )
                     elif score != want:
                         report.findings.append(
-                            Finding(aid, "autograde", f"the {who} scored {score:g}/{maximum:g}, expected {want:g}")
+                            Finding(
+                                aid,
+                                "autograde",
+                                f"the {who} scored {score:g}/{maximum:g}, expected {want:g}",
+                            )
                         )
     return report

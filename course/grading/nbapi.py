@@ -85,7 +85,10 @@ def score_of(course_root: Path, assignment: str, student: str) -> tuple[float, f
 
 def autograde_versions(course_root: Path, assignment: str) -> dict[str, tuple[float, float]]:
     """Autograde the solution (source) and the blank (release) as two students' submissions."""
-    versions = {"solution": course_root / "source" / assignment, "blank": course_root / "release" / assignment}
+    versions = {
+        "solution": course_root / "source" / assignment,
+        "blank": course_root / "release" / assignment,
+    }
     api = _api(course_root)
     scores: dict[str, tuple[float, float]] = {}
     for student, folder in versions.items():
@@ -96,6 +99,8 @@ def autograde_versions(course_root: Path, assignment: str) -> dict[str, tuple[fl
         if not result.get("success"):
             raise RuntimeError(f"autograde of the {student} version failed: {_error_text(result)}")
         if not (course_root / "autograded" / student / assignment).exists():
-            raise RuntimeError(f"autograde of the {student} version produced nothing (kernel died?)")
+            raise RuntimeError(
+                f"autograde of the {student} version produced nothing (kernel died?)"
+            )
         scores[student] = score_of(course_root, assignment, student)
     return scores
