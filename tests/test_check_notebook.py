@@ -66,7 +66,10 @@ def test_a_failing_check_shows_two_lines_and_no_traceback(env):
         assert error == (
             "error",
             "CheckFailed",
-            ["CheckFailed: Question 0.1 is not right yet; the ✗ line above says why."],
+            [
+                "CheckFailed: Question 0.1: You have 8 rows, expected fewer (6): "
+                "check the WHERE conditions."
+            ],
         )
     assert scores(nb) == {"minimal": 0.0, "context": 0.0}
 

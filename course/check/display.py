@@ -29,7 +29,7 @@ def _cell_html(value) -> str:
         return '<td class="course-null"><em>NULL</em></td>'
     if type(value) in (int, float) or type(value).__name__ == "Decimal":
         return f'<td style="text-align:right">{html.escape(str(value))}</td>'
-    return f"<td>{html.escape(str(value))}</td>"
+    return f'<td style="text-align:left">{html.escape(str(value))}</td>'
 
 
 def html_table(names, rows, nrows: int, *, limit: int | None = None) -> str:
@@ -38,10 +38,11 @@ def html_table(names, rows, nrows: int, *, limit: int | None = None) -> str:
     caption = plural(nrows, "row")
     if shown < nrows:
         caption += f" (showing the first {shown})"
-    head = "".join(f"<th>{html.escape(str(n))}</th>" for n in names)
+    head = "".join(f'<th style="text-align:left">{html.escape(str(n))}</th>' for n in names)
     body = "".join("<tr>" + "".join(_cell_html(v) for v in row) + "</tr>" for row in rows)
     return (
-        f'<table class="course-result"><caption style="text-align:left">{caption}</caption>'
+        f'<table class="course-result" style="margin-left:0">'
+        f'<caption style="text-align:left">{caption}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 

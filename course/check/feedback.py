@@ -54,8 +54,10 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of formatting a traceback: one short line, in any %xmode.
-        label = self.result.label if self.result is not None else "This answer"
-        return [f"CheckFailed: {label} is not right yet; the ✗ line above says why."]
+        # nbgrader's Validate dialog shows only this line, not the printed ✗ line: repeat the reason.
+        if self.result is None:
+            return ["CheckFailed: this answer is not right yet."]
+        return [f"CheckFailed: {self.result.label}: {self.result.sentence}"]
 
 
 def passed(ex, sentence: str, *, hidden: bool = False) -> Result:

@@ -21,7 +21,7 @@ class Hints(w.VBox):
         self.label = ex.label
         self.all_hints = list(ex.hints)
         self.shown = 0
-        self.button = w.Button(icon="lightbulb-o", tooltip=f"Show the next hint for {ex.label}")
+        self.button = w.Button(tooltip=f"Show the next hint for {ex.label}")
         self.button.on_click(lambda _b: self.reveal())
         self.area = w.VBox([])
         super().__init__([self.button, self.area])

@@ -48,9 +48,7 @@ class Progress(w.VBox):
     """Progress bars per module, with a Refresh button."""
 
     def __init__(self):
-        self.refresh_button = w.Button(
-            description="Refresh", icon="refresh", tooltip="Read your progress again"
-        )
+        self.refresh_button = w.Button(description="Refresh", tooltip="Read your progress again")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.rows = w.VBox([])
         self.summary = w.HTML()
@@ -68,8 +66,8 @@ class Progress(w.VBox):
                 min=0,
                 max=max(row["total"], 1),
                 description=row["title"],
-                style={"description_width": "14em"},
-                layout=w.Layout(width="32em"),
+                style={"description_width": "20em"},
+                layout=w.Layout(width="38em"),
                 tooltip=f"{row['title']}: {row['passed']} of {row['total']} exercises passed",
             )
             label = w.Label(f"{row['passed']} of {row['total']} exercises passed")

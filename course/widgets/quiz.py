@@ -91,7 +91,6 @@ class Quiz(w.VBox):
         self.check_button = w.Button(
             description="Check",
             tooltip="Check your answer",
-            icon="check",
             button_style="primary",
         )
         self.feedback = w.HTML(value=status_html(""))

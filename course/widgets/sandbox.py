@@ -28,14 +28,13 @@ class Sandbox(w.VBox):
         self.limit = limit
         self.editor = w.Textarea(
             value=sql,
-            placeholder="SELECT title, date1 FROM bib LIMIT 10",
+            placeholder="Type a query here, e.g. SELECT ... FROM ... LIMIT 10",
             description="SQL:",
             tooltip="Type a SELECT query",
-            layout=w.Layout(width="100%", height="9em"),
+            layout=w.Layout(width="95%", height="9em"),
+            style={"description_width": "3em"},
         )
-        self.run_button = w.Button(
-            description="Run", tooltip="Run the query on the course data", icon="play"
-        )
+        self.run_button = w.Button(description="Run", tooltip="Run the query on the course data")
         self.run_button.on_click(lambda _b: self.run())
         buttons = [self.run_button]
         self.check_button = None
@@ -44,7 +43,6 @@ class Sandbox(w.VBox):
             self.check_button = w.Button(
                 description="Check",
                 tooltip=f"Check this query as the answer to {label}",
-                icon="check",
                 button_style="primary",
             )
             self.check_button.on_click(lambda _b: self.check())
@@ -67,7 +65,9 @@ class Sandbox(w.VBox):
             self.feedback.value = status_html(f"Could not run this ({type(exc).__name__}).")
             return
         self.feedback.value = status_html("")
-        self.result.value = html_table(names, rows, nrows, limit=self.limit)
+        # JupyterLab styles tables only inside its rendered-HTML class.
+        table = html_table(names, rows, nrows, limit=self.limit)
+        self.result.value = f'<div class="jp-RenderedHTMLCommon">{table}</div>'
 
     def check(self):
         """Run the exercise's visible check on the editor's SQL; returns the Result."""
