@@ -22,6 +22,7 @@ from course import config
 __all__ = ["LabError", "START_PAGE", "port_is_free", "lab_command", "lab_env", "setup_jupyter"]
 
 START_PAGE = "00-start-here/00-start-here.ipynb"
+LEARNER_CONFIG = Path(__file__).resolve().parent / "jupyter" / "learner"
 
 #: JupyterLab settings every learner gets (written to the venv's app settings by ``course setup``).
 LAB_OVERRIDES = {
@@ -55,6 +56,11 @@ def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
     env.setdefault("COURSE_WORKSPACE", str(config.workspace_dir()))
     env.update(extra or {})
+    # The learner's view of nbgrader (course/jupyter/learner/README.md), searched first.
+    paths = [str(LEARNER_CONFIG)] + [
+        p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p
+    ]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
 
 
