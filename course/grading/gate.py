@@ -3,7 +3,8 @@
 ``nbgrader validate`` always exits 0, so the gate uses nbgrader's Python API instead.  For each
 assignment in ``source/`` it checks that
 
-1. source notebooks carry no outputs, and every grade id is unique in the course;
+1. source notebooks carry no outputs, every grade id is unique in the course, and every test
+   cell is tagged ``raises-exception`` so that Run All goes on past a failing check;
 2. regenerating the student version reproduces the committed ``release/`` byte for byte;
 3. no solution or hidden-test text leaks into ``release/``;
 4. every source notebook passes all its tests (nbgrader's Validator);
@@ -30,6 +31,9 @@ from course.grading import nbapi
 
 __all__ = ["Finding", "assignment_ids", "static_findings", "run_gate", "GATE_STEPS"]
 
+# JupyterLab's Run All stops at the first cell that raises unless the cell carries this tag; a
+# learner's failing check must not stop the rest of the notebook (widgets, later exercises).
+RUN_ALL_TAG = "raises-exception"
 GATE_STEPS = ("static", "release", "leaks", "validate", "autograde")
 _MARKERS = (
     "### BEGIN SOLUTION",
@@ -95,6 +99,18 @@ def static_findings(root: Path | None = None) -> list[Finding]:
                     findings.append(
                         Finding(aid, "static", f"{path.name} cell {i} has saved outputs")
                     )
+            for cell in nb.cells:
+                meta = cell.get("metadata", {})
+                if meta.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+                    if RUN_ALL_TAG not in meta.get("tags", []):
+                        findings.append(
+                            Finding(
+                                aid,
+                                "static",
+                                f"test cell {meta['nbgrader'].get('grade_id')!r} lacks the "
+                                f"{RUN_ALL_TAG!r} tag (Run All would stop at it)",
+                            )
+                        )
             for gid in _grade_ids(nb):
                 if gid in seen:
                     findings.append(
