@@ -337,3 +337,43 @@ def test_course_data_open_for_writing_is_one_sentence(data_dir, tmp_path, monkey
     finally:
         writer.close()
     assert result.tag == "data" and "read_only=True" in result.sentence
+
+
+def test_double_quoted_text_is_explained_as_single_quotes():
+    import duckdb
+
+    from course.check import messages
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE bib (title VARCHAR, language VARCHAR)")
+    sql = 'SELECT title FROM bib WHERE language = "fre"'
+    with pytest.raises(duckdb.Error) as err:
+        con.execute(sql)
+    tag, sentence = messages.sql_error(str(err.value), sql)
+    assert tag == "sql"
+    assert "text values go in single quotes, so write 'fre'" in sentence
+    # A real misspelt column still gets the ordinary suggestion.
+    bad = "SELECT titel FROM bib"
+    with pytest.raises(duckdb.Error) as err:
+        con.execute(bad)
+    assert "There is no column called titel" in messages.sql_error(str(err.value), bad)[1]
+
+
+def test_a_hard_coded_answer_right_here_but_wrong_elsewhere_is_named_as_such(data_dir):
+    import duckdb
+
+    from course.check.bank import load_bank
+
+    ref = load_bank(TEST_BANK)["q90_10"].reference
+    with duckdb.connect(str(data_dir / "library.duckdb"), read_only=True) as con:
+        rows = con.execute(ref).fetchall()
+    literal = " UNION ALL ".join(
+        "SELECT " + ", ".join(repr(v) if v is not None else "NULL" for v in row) for row in rows
+    )
+    # A query that reads a table but only to return typed-in rows: right here, wrong on the shadow.
+    names = ", ".join(f"c{i}" for i in range(len(rows[0])))
+    pasted = f"SELECT * FROM ({literal}) AS t({names}) WHERE EXISTS (SELECT 1 FROM branch)"
+    assert check.evaluate(pasted, "q90_10", module=TEST_BANK).passed
+    hidden = check.evaluate(pasted, "q90_10", module=TEST_BANK, hidden=True)
+    assert not hidden.passed and hidden.tag == "overfit"
+    assert "values typed in" in hidden.sentence

@@ -146,6 +146,12 @@ def sql_error(message: str, sql: str, *, timeout: float | None = None) -> tuple[
         tip = f"did you mean {mean.group(1)}?" if mean else "check the spelling of the table name."
         return "sql", f"There is no table called {name} in the course database{near}: {tip}"
     column = re.search(r'Referenced column "(.+?)" not found', message)
+    if column and f'"{column.group(1)}"' in sql:
+        # language = "fre": double quotes name a column in SQL; text values take single quotes.
+        return "sql", (
+            f"DuckDB read \"{column.group(1)}\" as a column name{near}: text values go in single "
+            f"quotes, so write '{column.group(1)}'."
+        )
     if column:
         cands = re.search(r'Candidate bindings: "(.+?)"', message)
         tip = (

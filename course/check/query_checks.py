@@ -67,6 +67,13 @@ _KINDS_OF_ANSWER = {
 }
 
 
+OVERFIT = (
+    "Your query is right on the course data but not on a second copy with different records: "
+    "does it rely on values typed in (record numbers, counts, titles) instead of conditions "
+    "that say what you want?"
+)
+
+
 def learner_table(answer, db: str, *, hidden: bool) -> Table:
     """Run or read the learner's answer; raises :class:`SqlProblem` with a sentence."""
     if answer.form in ("sql", "resultset") and answer.sql is not None:
@@ -143,6 +150,9 @@ def evaluate_query(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
             return passed(ex, "correct on a second copy of the data too.", hidden=True)
         shape = f"{plural(ref.nrows, 'row')}, {plural(ref.ncols, 'column')}"
         return passed(ex, f"correct ({shape}).")
+    if hidden and evaluate_query(ex, raw_answer).passed:
+        # Right on the course data, wrong on other records: the query fits this data only.
+        return failed(ex, OVERFIT, diff.stage, "overfit", hidden=True)
     mistake = _matching_mistake(ex, mine, db, spec)
     if mistake is not None:
         sentence = fill_message(mistake.message, mine, ref)
