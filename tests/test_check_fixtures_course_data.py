@@ -1,0 +1,42 @@
+"""The course modules' fixture answers again, on the real built course data.
+
+tests/test_check_fixtures.py runs them on small fixture databases (always available); this file
+runs the same answers on data/library.duckdb and data/shadow.duckdb, which `make test` builds
+first, so an exercise that only works on the small tables cannot slip through.  Skipped when the
+course data is not built.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import test_check_fixtures as fx
+from course import check, config
+from course.check.bank import banks_dir
+
+
+def _course_cases():
+    for case in fx._cases():
+        bank = case.values[0]
+        if bank.parent == banks_dir() and not fx._has_demo(bank):
+            yield case
+
+
+@pytest.fixture(autouse=True)
+def _course_data(monkeypatch, tmp_path):
+    if not all(config.database_path(n).exists() for n in config.DATABASES):
+        pytest.skip("the course data is not built: run `course data` first")
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "workspace"))
+    check.clear_cache()
+    yield
+    check.clear_cache()
+
+
+@pytest.mark.parametrize(("bank", "qid", "kind", "variant"), list(_course_cases()))
+def test_fixture_answer_on_course_data(bank, qid, kind, variant):
+    fx.test_fixture_answer(bank, qid, kind, variant)
+
+
+def test_every_course_module_has_fixtures_here():
+    banks = {case.values[0].stem for case in _course_cases()}
+    assert {"01-querying-the-catalog", "02-summarizing-collections"} <= banks
