@@ -9,8 +9,8 @@ course data is not built.
 from __future__ import annotations
 
 import pytest
-
 import test_check_fixtures as fx
+
 from course import check, config
 from course.check.bank import banks_dir
 
