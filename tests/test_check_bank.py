@@ -15,6 +15,9 @@ from course.check.bank import bank_paths, banks_dir, load_bank, schema_path, val
 from course.check.results import Spec, compare
 from course.check.testing import build_fixture_databases
 
+#: The built course data, as the environment names it before any test changes it.
+COURSE_DATA = config.data_dir()
+ANSWERS = Path(__file__).parent / "fixtures" / "answers"
 TEST_BANKS = sorted((Path(__file__).parent / "fixtures" / "answers" / "banks").glob("*.yml"))
 ALL_BANKS = bank_paths() + TEST_BANKS
 
@@ -92,6 +95,14 @@ def has_demo(path: Path) -> bool:
     return "demo" in yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
+def on_course_data(path: Path) -> bool:
+    """Whether the bank's fixture answers say ``data: course`` (see test_check_fixtures)."""
+    answers = ANSWERS / Path(path).name
+    if Path(path).parent != banks_dir() or not answers.exists():
+        return False
+    return yaml.safe_load(answers.read_text(encoding="utf-8")).get("data") == "course"
+
+
 @pytest.fixture
 def data_for(data_dir, monkeypatch):
     """Point the checks at a bank's demo data, or at the fixture databases."""
@@ -100,6 +111,10 @@ def data_for(data_dir, monkeypatch):
         monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
         if has_demo(bank_path):
             check.use_demo(bank_path)
+        elif on_course_data(bank_path):
+            if not all((COURSE_DATA / f"{db}.duckdb").exists() for db in config.DATABASES):
+                pytest.skip("the course databases are not built (run `course data`)")
+            monkeypatch.setenv("COURSE_DATA_DIR", str(COURSE_DATA))
 
     yield use
     check.use_demo(None)

@@ -3,7 +3,9 @@
 ``tests/fixtures/answers/<module>.yml`` lists, per exercise, answers that must pass and wrong
 answers tagged with the mistake (or generic stage) they must produce.  A file whose top level
 has ``bank: <path>`` uses that bank (relative to the file); otherwise the course bank of the
-same name in ``course/exercises/``.
+same name in ``course/exercises/``.  A file with ``data: course`` at the top is run on the built
+course databases instead of the small fixture ones (its exercises use tables or values only the
+course data has); it is skipped when the course data is not built.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import duckdb
 import pytest
 import yaml
 
-from course import check
+from course import check, config
 from course.check import database
 from course.check.bank import banks_dir, load_bank
 from course.check.testing import build_fixture_databases
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"
+#: The built course data, as the environment names it before any test changes it.
+COURSE_DATA = config.data_dir()
 
 
 def _files():
@@ -41,10 +45,13 @@ def _cases():
     for path in _files():
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         bank = _bank_of(path)
+        course_data = data.get("data") == "course"
         for qid, entry in data["answers"].items():
             for kind in ("correct", "wrong"):
                 for i, variant in enumerate(entry.get(kind, [])):
-                    yield pytest.param(bank, qid, kind, variant, id=f"{path.stem}-{qid}-{kind}{i}")
+                    yield pytest.param(
+                        bank, qid, kind, variant, course_data, id=f"{path.stem}-{qid}-{kind}{i}"
+                    )
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +89,12 @@ def _one_sentence(result) -> None:
     assert "Traceback" not in result.sentence
 
 
-@pytest.mark.parametrize(("bank", "qid", "kind", "variant"), list(_cases()))
-def test_fixture_answer(bank, qid, kind, variant):
+@pytest.mark.parametrize(("bank", "qid", "kind", "variant", "course_data"), list(_cases()))
+def test_fixture_answer(bank, qid, kind, variant, course_data, monkeypatch):
+    if course_data:
+        if not all((COURSE_DATA / f"{db}.duckdb").exists() for db in config.DATABASES):
+            pytest.skip("the course databases are not built (run `course data`)")
+        monkeypatch.setenv("COURSE_DATA_DIR", str(COURSE_DATA))
     if _has_demo(bank):
         check.use_demo(bank)
     answer = _answer(variant)

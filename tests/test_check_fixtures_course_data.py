@@ -17,8 +17,9 @@ from course.check.bank import banks_dir
 
 def _course_cases():
     for case in fx._cases():
-        bank = case.values[0]
-        if bank.parent == banks_dir() and not fx._has_demo(bank):
+        bank, course_data = case.values[0], case.values[4]
+        # Files marked `data: course` already run on the course data in test_check_fixtures.
+        if bank.parent == banks_dir() and not fx._has_demo(bank) and not course_data:
             yield case
 
 
@@ -32,9 +33,9 @@ def _course_data(monkeypatch, tmp_path):
     check.clear_cache()
 
 
-@pytest.mark.parametrize(("bank", "qid", "kind", "variant"), list(_course_cases()))
-def test_fixture_answer_on_course_data(bank, qid, kind, variant):
-    fx.test_fixture_answer(bank, qid, kind, variant)
+@pytest.mark.parametrize(("bank", "qid", "kind", "variant", "course_data"), list(_course_cases()))
+def test_fixture_answer_on_course_data(bank, qid, kind, variant, course_data, monkeypatch):
+    fx.test_fixture_answer(bank, qid, kind, variant, course_data, monkeypatch)
 
 
 def test_every_course_module_has_fixtures_here():
