@@ -20,6 +20,7 @@ def test_lab_serves_the_start_page_from_the_learner_workspace(lab_server):
     # Without the token the server refuses the API.
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{lab_server.url}/api/contents/{START_PAGE}", timeout=10)
+    err.value.close()  # the error holds the response's socket open
     assert err.value.code == 403
 
 
