@@ -43,7 +43,10 @@ def main(argv):
     with open(os.path.join(root, "pyproject.toml"), "rb") as fh:
         wanted = hashlib.sha256(fh.read() + extras.encode()).hexdigest()
     stamp = os.path.join(venv, ".course-installed")
-    have = open(stamp).read().strip() if os.path.exists(stamp) else ""
+    have = ""
+    if os.path.exists(stamp):
+        with open(stamp) as fh:
+            have = fh.read().strip()
     # An install with more extras also satisfies fewer: remember each combination separately.
     if wanted in have.split():
         return 0
