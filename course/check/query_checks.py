@@ -119,15 +119,29 @@ def _mistake_spec(spec: Spec, ncols: int) -> Spec:
     return replace(spec, names="loose", column_order="any", order_by=keys)
 
 
-def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec):
+def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table):
+    """The listed mistake whose result the learner's equals: first with the exercise's own
+    ordering, then ignoring order (a learner who made the mistake AND sorted differently
+    still deserves the mistake's sentence rather than a generic one).  Mistakes that are only
+    about order (same rows as the reference) take part in the first pass only."""
+    candidates = []
     for mistake in ex.mistakes:
         if mistake.sql is None:
             continue
         try:
-            theirs = database.cached_select(mistake.sql, db)
+            candidates.append((mistake, database.cached_select(mistake.sql, db)))
         except SqlProblem:
             continue
+    for mistake, theirs in candidates:
         if compare(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
+            return mistake
+    if not spec.ordered:
+        return None
+    for mistake, theirs in candidates:
+        unordered = replace(_mistake_spec(spec, theirs.ncols), ordered=False)
+        if compare(theirs, ref, unordered).ok:
+            continue  # an ordering mistake: it must match in order, as above
+        if compare(mine, theirs, unordered).ok:
             return mistake
     return None
 
@@ -153,7 +167,7 @@ def evaluate_query(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
     if hidden and evaluate_query(ex, raw_answer).passed:
         # Right on the course data, wrong on other records: the query fits this data only.
         return failed(ex, OVERFIT, diff.stage, "overfit", hidden=True)
-    mistake = _matching_mistake(ex, mine, db, spec)
+    mistake = _matching_mistake(ex, mine, db, spec, ref)
     if mistake is not None:
         sentence = fill_message(mistake.message, mine, ref)
         return failed(ex, sentence, diff.stage, mistake.tag, hidden=hidden)
