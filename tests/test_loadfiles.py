@@ -87,7 +87,8 @@ def source(tmp_path_factory) -> Path:
     if SAMPLE.exists():
         return SAMPLE
     if BIG.exists():  # the first 2,500 records of the cached LoC file
-        data = BIG.open("rb").read(3_000_000)
+        with BIG.open("rb") as handle:
+            data = handle.read(3_000_000)
         cut = [o + len(c) for o, c in _chunks(data) if c.endswith(b"\x1d")][2499]
         path = tmp_path_factory.mktemp("marc") / "first2500.mrc"
         path.write_bytes(data[:cut])
