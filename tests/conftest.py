@@ -117,3 +117,14 @@ def realdata() -> Path:
 
 os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
 os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """Small library and shadow databases (different rows in each) for the check tests, built
+    once per run; checks open them read-only, so the test files can share them."""
+    from course.check.testing import build_fixture_databases
+
+    folder = tmp_path_factory.mktemp("check-fixture-data")
+    build_fixture_databases(folder)
+    return folder

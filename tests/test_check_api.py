@@ -14,18 +14,10 @@ import course
 from course import check
 from course.check import messages, progress
 from course.check.bank import label_for
-from course.check.testing import build_fixture_databases
 
 TEST_BANK = Path(__file__).parent / "fixtures" / "answers" / "banks" / "90-check-lab.yml"
 GOOD = "SELECT code, name FROM branch ORDER BY name"
 BAD = "SELECT code, name FROM branch ORDER BY code"
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("check-api-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +57,7 @@ def test_failure_prints_a_cross_line_and_raises_checkfailed(capsys):
     assert isinstance(info.value, AssertionError)
     assert str(info.value) == out[len("✗ Question 90.10: ") :].strip()
     assert info.value.result.tag == "sorted_by_code"
-    assert info.value._render_traceback_() == [
-        "CheckFailed: Question 90.10: " + str(info.value)
-    ]
+    assert info.value._render_traceback_() == ["CheckFailed: Question 90.10: " + str(info.value)]
 
 
 def test_visible_feedback_reveals_no_expected_values(data_dir, capsys):

@@ -13,7 +13,6 @@ from course import check, config
 from course.check import database
 from course.check.bank import bank_paths, banks_dir, load_bank, schema_path, validate_bank
 from course.check.results import Spec, compare
-from course.check.testing import build_fixture_databases
 
 #: The built course data, as the environment names it before any test changes it.
 COURSE_DATA = config.data_dir()
@@ -82,13 +81,6 @@ def test_bad_exercise_ids_and_module_names_are_reported(tmp_path):
     ok = {"title": "Fine", "kind": "value", "reference": "SELECT 1"}
     problems = validate_bank(_write(tmp_path, {"module": "Module 99", "exercises": {"Q1": ok}}))
     assert any("module" in p for p in problems) and any("Q1" in p for p in problems)
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("check-bank-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 def has_demo(path: Path) -> bool:

@@ -19,7 +19,6 @@ import yaml
 from course import check, config
 from course.check import database
 from course.check.bank import banks_dir, load_bank
-from course.check.testing import build_fixture_databases
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"
 #: The built course data, as the environment names it before any test changes it.
@@ -52,13 +51,6 @@ def _cases():
                     yield pytest.param(
                         bank, qid, kind, variant, course_data, id=f"{path.stem}-{qid}-{kind}{i}"
                     )
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("check-fixture-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)

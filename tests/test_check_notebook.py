@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from course.check.nbrun import SETUP, code, execute, notebook, scores, test_cell
-from course.check.testing import build_fixture_databases
 
 pytestmark = pytest.mark.slow
 
@@ -16,13 +15,6 @@ GOOD = "SELECT title, date1 FROM shelf WHERE date1 >= 2000"
 BAD = "SELECT title, date1 FROM shelf WHERE date1 >= 1990"
 TEST = 'from course import check\ncheck.query(q0_1, "q0_1")'
 TEST_BANK = Path(__file__).parent / "fixtures" / "answers" / "banks" / "90-check-lab.yml"
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("notebook-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from course import check
-from course.check.testing import build_fixture_databases
 
 TEST_BANK = Path(__file__).parent / "fixtures" / "answers" / "banks" / "90-check-lab.yml"
 READING_LIST = """
@@ -17,13 +16,6 @@ CREATE TABLE reading_list (entry_id INTEGER PRIMARY KEY, title VARCHAR NOT NULL,
 INSERT INTO reading_list VALUES (1, 'Cataloging for beginners', '2024-01-15'),
                                 (2, 'SQL for librarians', NULL);
 """
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("state-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,6 @@ import pytest
 
 from course import check
 from course.check.nbrun import SETUP, execute, notebook, scores, test_cell
-from course.check.testing import build_fixture_databases
 
 # Module 00's first exercise, on its demo shelf, set up exactly as its notebook does.
 SETUP_00 = SETUP + '\ncheck.use_demo("00-start-here")'
@@ -27,13 +26,6 @@ GOOD = "SELECT title, date1 FROM shelf WHERE date1 >= 2000"
 BAD = "SELECT title, date1 FROM shelf WHERE date1 >= 1990"
 TEST = 'from course import check\ncheck.query(q0_1, "q0_1")'
 TEST_BOTH = TEST + '\ncheck.hidden(q0_1, "q0_1")'
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tamper-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)

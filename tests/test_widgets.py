@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import ipywidgets as w
 import pytest
 
 from course import check, widgets
 from course.check.bank import bank_paths, load_bank
-from course.check.testing import build_fixture_databases
 from course.widgets.quiz import quiz_banks_dir, quiz_schema_path
 
 QUIZ = "00-start-here"
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("widget-data")
-    build_fixture_databases(folder)
-    return folder
 
 
 @pytest.fixture(autouse=True)
