@@ -127,6 +127,15 @@ def _cmd_bench(args) -> int:
     return status
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is written for the user: what happened and what to do."""
+    from course.data.obtain import ObtainError
+    from course.db import CourseDataMissing
+    from course.lab import LabError
+
+    return (LabError, ObtainError, CourseDataMissing)
+
+
 def _sentence(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -183,10 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(
-            f"course {args.command}: {_sentence(exc)} (run again with --debug for details)",
-            file=sys.stderr,
-        )
+        if isinstance(exc, _user_errors()):  # already a complete sentence saying what to do
+            print(f"course {args.command}: {_sentence(exc)}", file=sys.stderr)
+        else:
+            print(
+                f"course {args.command}: {_sentence(exc)} (run again with --debug for details)",
+                file=sys.stderr,
+            )
         return 1
 
 

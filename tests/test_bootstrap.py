@@ -52,3 +52,14 @@ def test_an_up_to_date_environment_installs_nothing(bootstrap, monkeypatch, tmp_
     (venv / ".course-installed").write_text(digest.hexdigest() + "\n")
     monkeypatch.setattr(bootstrap.subprocess, "call", lambda *a, **k: pytest.fail("ran " + str(a)))
     assert bootstrap.main(["--venv", str(venv), "--extras", "test"]) == 0
+
+
+def test_after_make_test_make_lab_installs_nothing(bootstrap, monkeypatch, tmp_path):
+    import hashlib
+
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    digest = hashlib.sha256((config.repo_root() / "pyproject.toml").read_bytes() + b"test")
+    (venv / ".course-installed").write_text(digest.hexdigest() + "\n")
+    monkeypatch.setattr(bootstrap.subprocess, "call", lambda *a, **k: pytest.fail("ran " + str(a)))
+    assert bootstrap.main(["--venv", str(venv)]) == 0

@@ -28,3 +28,11 @@ def test_an_unexpected_error_is_one_sentence_on_stderr(monkeypatch, capsys):
     assert cli.main(["workspace"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "course workspace: The disk is full. (run again with --debug for details)"
+
+
+def test_a_busy_port_is_one_sentence_without_a_debug_hint(monkeypatch, capsys):
+    monkeypatch.setattr("course.lab.port_is_free", lambda port, host="127.0.0.1": False)
+    assert cli.main(["lab", "--port", "8899", "--skip-data"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("course lab: Port 8899 is already in use")
+    assert "--debug" not in err and "\n" not in err
