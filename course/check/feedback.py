@@ -1,10 +1,11 @@
 """The outcome of a check and how a learner sees it.
 
-A check prints exactly one line to stdout -- ``✓ Question 1.2: ...`` or ``✗ Question 1.2: ...`` --
-and, when the answer is not right yet, raises :class:`CheckFailed`, an ``AssertionError`` whose
-message is the same sentence.  In IPython and Jupyter the exception renders as a single line
-(``_render_traceback_``), whatever ``%xmode`` says, so a learner never meets a traceback.  Nothing
-is ever written to stderr: nbgrader gives a test cell zero points for any stderr output.
+A passing check prints one line to stdout, ``✓ Question 1.2: ...``.  A failing one raises
+:class:`CheckFailed`, an ``AssertionError`` whose message is the sentence saying why; in IPython
+and Jupyter it renders as the single line ``✗ Question 1.2: <sentence>`` (``_render_traceback_``),
+whatever ``%xmode`` says, so a learner never meets a traceback and reads the sentence once --
+the same line nbgrader's Validate dialog and feedback show.  Nothing is ever written to stderr:
+nbgrader gives a test cell zero points for any stderr output.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ class CheckFailed(AssertionError):
         self.result = result
 
     def _render_traceback_(self) -> list[str]:
-        # IPython calls this instead of formatting a traceback: one short line, in any %xmode.
-        # nbgrader's Validate dialog shows only this line, not the printed ✗ line: repeat the reason.
+        # IPython calls this instead of formatting a traceback: one line, in any %xmode; it is
+        # also what nbgrader's Validate dialog and feedback show.
         if self.result is None:
-            return ["CheckFailed: this answer is not right yet."]
-        return [f"CheckFailed: {self.result.label}: {self.result.sentence}"]
+            return [f"✗ {self.sentence}"]
+        return [self.result.line()]
 
 
 def passed(ex, sentence: str, *, hidden: bool = False) -> Result:
@@ -87,8 +88,10 @@ def failed(ex, sentence: str, stage: str, tag: str | None = None, *, hidden=Fals
 
 
 def report(result: Result, *, record: bool = True) -> None:
-    """Print the result's line to stdout, record it in the progress file, raise if it failed."""
-    _print(result.line(), file=stdout(), flush=True)
+    """Print a pass's line to stdout, record the result in the progress file, raise if it failed
+    (the failure's line is the exception's own rendering, so it is not printed twice)."""
+    if result.passed:
+        _print(result.line(), file=stdout(), flush=True)
     guard.note_report(result.passed)
     if record:
         progress.record_check(result)

@@ -53,16 +53,13 @@ def test_wrong_answer_shows_one_sentence_not_a_traceback(lab, page):
     check_cell.scroll_into_view_if_needed()
     page.shots("module01-check")
 
-    # The ✗ sentence: printed once, on one line, exactly the bank's message for this mistake.
-    lab.expect(lab.outputs(check_cell, lab.STDOUT)).to_have_count(1)
-    printed = lab.output_text(check_cell, lab.STDOUT).strip()
-    assert printed == expected
-
-    # Below it, the failed check is one short line, not a traceback.
+    # The failed check is one line, shown once: exactly the bank's sentence for this mistake,
+    # in the error output (the red box), and nothing else -- no traceback, no repeat.
+    lab.expect(lab.outputs(check_cell, lab.STDOUT)).to_have_count(0)
     lab.expect(lab.outputs(check_cell, lab.STDERR)).to_have_count(1)
     error = lab.output_text(check_cell, lab.STDERR).strip()
     assert len(error.splitlines()) == 1, error
-    assert LABEL in error
+    assert error == expected
     everything = lab.output_text(check_cell)
     assert not [sign for sign in TRACEBACK_SIGNS if sign in everything], everything
 

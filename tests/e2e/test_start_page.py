@@ -65,26 +65,27 @@ def test_start_page_runs_and_its_widgets_answer(lab, page):
     lab.expect(validate).to_be_visible()
     page.shots("start-page")
 
-    # 2. Run → Run All Cells: the setup cell says it is ready.  (On a fresh notebook the run
-    #    stops at the first check whose answer is still None; the ✗ line says so.)
+    # 2. Run → Run All Cells: the setup cell says it is ready; the unanswered check says ✗ and,
+    #    being tagged raises-exception, does not stop the run.
     lab.run_all()
     setup = lab.code_cell("check.use_demo(")
     lab.expect(lab.outputs(setup, lab.STDOUT)).to_contain_text("Ready. You can go on.")
     first_check = lab.code_cell('check.query(q0_1, "q0_1")')
-    lab.expect(lab.outputs(first_check, lab.STDOUT)).to_contain_text("✗ Question 0.1")
+    lab.expect(lab.outputs(first_check, lab.STDERR)).to_contain_text("✗ Question 0.1")
     page.shots("run-all")
 
-    # 3. The hint button of exercise 0.2 shows the first hint from the exercise bank.
+    # 3. Run All went past the failing checks: every widget below them is on the page. The hint
+    #    button of exercise 0.2 shows the first hint from the exercise bank.
+    for box in ("course-hints", "course-quiz", "course-sandbox", "course-progress"):
+        lab.expect(lab.notebook.locator(f".{box}")).to_have_count(1)
     hints_cell = lab.code_cell("widgets.hints(")
-    lab.run_cell(hints_cell)
     hints = hints_cell.locator(".course-hints")
     hints.get_by_role("button", name=re.compile(r"Show hint 1 of \d+$")).click()
     lab.expect(hints).to_contain_text(f"Hint 1: {first_hint}")
     lab.expect(hints.get_by_role("button", name=re.compile(r"Show hint 2 of \d+$"))).to_be_visible()
 
-    # 4. Run the widget cells (Run → Run Selected Cell and All Below, from the quiz).
+    # 4. The quiz, as Run All left it.
     quiz_cell = lab.code_cell("widgets.quiz(")
-    lab.run_from(quiz_cell)
     quiz = quiz_cell.locator(".course-quiz")
     lab.expect(quiz).to_have_count(1)
     lab.expect(quiz).to_contain_text(question["prompt"])
