@@ -55,7 +55,8 @@ def test_a_failing_check_shows_one_line_and_no_traceback(env):
                 "error",
                 "CheckFailed",
                 [
-                    "✗ Question 0.1: You have 8 rows, expected fewer (6): check the WHERE conditions."
+                    "✗ Question 0.1: You have 8 rows, expected fewer (6): "
+                    "check the WHERE conditions."
                 ],
             )
         ]

@@ -149,7 +149,7 @@ def sql_error(message: str, sql: str, *, timeout: float | None = None) -> tuple[
     if column and f'"{column.group(1)}"' in sql:
         # language = "fre": double quotes name a column in SQL; text values take single quotes.
         return "sql", (
-            f"DuckDB read \"{column.group(1)}\" as a column name{near}: text values go in single "
+            f'DuckDB read "{column.group(1)}" as a column name{near}: text values go in single '
             f"quotes, so write '{column.group(1)}'."
         )
     if column:
