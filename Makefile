@@ -46,5 +46,5 @@ bench: test-setup
 	@$(BIN)/course bench
 
 lint: test-setup
-	@$(BIN)/ruff check course tests bench tools
-	@$(BIN)/ruff format --check course tests bench tools
+	@$(BIN)/ruff check course tests bench tools source nbgrader_config.py
+	@$(BIN)/ruff format --check course tests bench tools source nbgrader_config.py
