@@ -43,7 +43,12 @@ def test_a_failed_install_gets_one_sentence_and_no_stamp(bootstrap, monkeypatch,
     assert not (venv / ".course-installed").exists()
 
 
-def test_an_up_to_date_environment_installs_nothing(bootstrap, monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    "make_args", [["--extras", "test"], []], ids=["make test again", "make lab after make test"]
+)
+def test_an_environment_installed_by_make_test_installs_nothing(
+    bootstrap, monkeypatch, tmp_path, make_args
+):
     import hashlib
 
     venv = tmp_path / "venv"
@@ -51,15 +56,19 @@ def test_an_up_to_date_environment_installs_nothing(bootstrap, monkeypatch, tmp_
     digest = hashlib.sha256((config.repo_root() / "pyproject.toml").read_bytes() + b"test")
     (venv / ".course-installed").write_text(digest.hexdigest() + "\n")
     monkeypatch.setattr(bootstrap.subprocess, "call", lambda *a, **k: pytest.fail("ran " + str(a)))
-    assert bootstrap.main(["--venv", str(venv), "--extras", "test"]) == 0
+    assert bootstrap.main(["--venv", str(venv), *make_args]) == 0
 
 
-def test_after_make_test_make_lab_installs_nothing(bootstrap, monkeypatch, tmp_path):
-    import hashlib
-
+def test_a_changed_pyproject_installs_again(bootstrap, monkeypatch, tmp_path):
     venv = tmp_path / "venv"
     venv.mkdir()
-    digest = hashlib.sha256((config.repo_root() / "pyproject.toml").read_bytes() + b"test")
-    (venv / ".course-installed").write_text(digest.hexdigest() + "\n")
-    monkeypatch.setattr(bootstrap.subprocess, "call", lambda *a, **k: pytest.fail("ran " + str(a)))
-    assert bootstrap.main(["--venv", str(venv)]) == 0
+    (venv / ".course-installed").write_text("an-old-digest\n")
+    calls = []
+
+    def fake_call(cmd, *args, **kwargs):
+        calls.append(cmd)
+        return 0 if "venv" in cmd else 1  # the venv "exists"; pip "fails", ending the run
+
+    monkeypatch.setattr(bootstrap.subprocess, "call", fake_call)
+    assert bootstrap.main(["--venv", str(venv)]) == 1
+    assert any("pip" in cmd for cmd in calls), calls  # the stale stamp did not stop the install
