@@ -53,14 +53,10 @@ def _cmd_workspace(args) -> int:
 
 
 def _cmd_lab(args) -> int:
-    from course.lab import LabError, port_is_free, run_lab
+    from course.lab import ensure_port_free, run_lab
     from course.workspace import sync_workspace
 
-    if not port_is_free(args.port):  # say so before spending minutes on data
-        raise LabError(
-            f"Port {args.port} is already in use (is JupyterLab already running?): stop the other "
-            f"server, or choose another port with `make lab PORT={args.port + 1}`."
-        )
+    ensure_port_free(args.port)  # say so before spending minutes on data
     if not args.skip_data:
         try:
             args.if_missing, args.force, args.quiet = True, False, False

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from course import config
 
-__all__ = ["LabError", "START_PAGE", "port_is_free", "lab_command", "lab_env", "setup_jupyter"]
+__all__ = [
+    "LabError",
+    "START_PAGE",
+    "port_is_free",
+    "ensure_port_free",
+    "lab_command",
+    "lab_env",
+    "setup_jupyter",
+]
 
 START_PAGE = "00-start-here/00-start-here.ipynb"
 LEARNER_CONFIG = Path(__file__).resolve().parent / "jupyter" / "learner"
@@ -45,6 +53,15 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def ensure_port_free(port: int) -> None:
+    """Raise :class:`LabError` with what to do when ``port`` is taken."""
+    if not port_is_free(port):
+        raise LabError(
+            f"Port {port} is already in use (is JupyterLab already running?): stop the other "
+            f"server, or choose another port with `make lab PORT={port + 1}`."
+        )
 
 
 def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -107,11 +124,7 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
 
 def run_lab(*, port: int = 8888, token: str | None = None, open_browser: bool = True) -> int:
     """Start JupyterLab in the foreground; returns its exit status."""
-    if not port_is_free(port):
-        raise LabError(
-            f"Port {port} is already in use (is JupyterLab already running?): stop the other "
-            f"server, or choose another port with `make lab PORT={port + 1}`."
-        )
+    ensure_port_free(port)
     workspace = config.workspace_dir()
     if not (workspace / START_PAGE).exists():
         raise LabError(
