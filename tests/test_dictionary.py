@@ -15,7 +15,7 @@ from course.data.dictionary import check_dictionary, load_descriptions, render_d
 
 DOC = config.repo_root() / "docs" / "data-dictionary.md"
 
-# The schema contract (/work/notes/schema.md), written out here so the test needs no built data.
+# The course schema, written out here so the test needs no built data.
 SCHEMA = """
 CREATE TABLE marc_record (record_id INTEGER PRIMARY KEY, file_offset BIGINT, record_length INTEGER,
     leader VARCHAR(24), control_number VARCHAR);
