@@ -77,15 +77,9 @@ def _notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
-def _grade_ids(nb) -> Iterable[str]:
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id"):
-            yield meta["grade_id"]
-
-
 def static_findings(root: Path | None = None) -> list[Finding]:
-    """Checks that need no kernel: outputs in source, duplicate grade ids, leaks into release/."""
+    """Checks that need no kernel: outputs in source, untagged test cells, duplicate grade ids,
+    leaks into release/."""
     root = Path(root or config.repo_root())
     findings: list[Finding] = []
     seen: dict[str, str] = {}
@@ -93,37 +87,33 @@ def static_findings(root: Path | None = None) -> list[Finding]:
         for path in _notebooks(root / "source" / aid):
             nb = nbformat.read(path, as_version=4)
             for i, cell in enumerate(nb.cells):
-                if cell.cell_type == "code" and (
-                    cell.get("outputs") or cell.get("execution_count")
-                ):
-                    findings.append(
-                        Finding(aid, "static", f"{path.name} cell {i} has saved outputs")
-                    )
-            for cell in nb.cells:
-                meta = cell.get("metadata", {})
-                if meta.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
-                    if RUN_ALL_TAG not in meta.get("tags", []):
-                        findings.append(
-                            Finding(
-                                aid,
-                                "static",
-                                f"test cell {meta['nbgrader'].get('grade_id')!r} lacks the "
-                                f"{RUN_ALL_TAG!r} tag (Run All would stop at it)",
-                            )
-                        )
-            for gid in _grade_ids(nb):
-                if gid in seen:
-                    findings.append(
-                        Finding(
-                            aid, "static", f"grade id {gid!r} is used again (first in {seen[gid]})"
-                        )
-                    )
-                seen[gid] = f"{aid}/{path.name}"
-            findings += _leak_findings(root, aid, path)
+                findings += [Finding(aid, "static", m) for m in _cell_problems(path, i, cell, seen)]
+            findings += _leak_findings(root, aid, path, nb)
     return findings
 
 
-def _leak_findings(root: Path, aid: str, source_path: Path) -> list[Finding]:
+def _cell_problems(path: Path, index: int, cell, seen: dict[str, str]) -> list[str]:
+    """What is wrong with one source cell; records its grade id in ``seen``."""
+    problems = []
+    meta = cell.get("metadata", {})
+    grading = meta.get("nbgrader", {})
+    if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+        problems.append(f"{path.name} cell {index} has saved outputs")
+    if cell.cell_type == "code" and grading.get("grade"):
+        if RUN_ALL_TAG not in meta.get("tags", []):
+            problems.append(
+                f"test cell {grading.get('grade_id')!r} lacks the {RUN_ALL_TAG!r} tag "
+                "(Run All would stop at it)"
+            )
+    gid = grading.get("grade_id")
+    if gid:
+        if gid in seen:
+            problems.append(f"grade id {gid!r} is used again (first in {seen[gid]})")
+        seen[gid] = f"{path.parent.name}/{path.name}"
+    return problems
+
+
+def _leak_findings(root: Path, aid: str, source_path: Path, source_nb) -> list[Finding]:
     released = root / "release" / aid / source_path.name
     if not released.exists():
         return [
@@ -136,7 +126,6 @@ def _leak_findings(root: Path, aid: str, source_path: Path) -> list[Finding]:
         for marker in _MARKERS
         if marker in release_text
     ]
-    source_nb = nbformat.read(source_path, as_version=4)
     outside = set()
     secret = set()
     for cell in source_nb.cells:
