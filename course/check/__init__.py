@@ -22,8 +22,8 @@ Notebook cells use it like this (nbgrader source notebook)::
 Rules for test cells: start with ``from course import check`` (the name ``check`` in the notebook
 may have been replaced; the module itself refuses ``check.query = ...`` and ``course.check = ...``);
 end with a check call, which returns ``None`` (nbgrader treats a cell's last value as a partial
-grade).  Checks print one line to stdout and raise :class:`CheckFailed` (a one-line error in any
-``%xmode``); they never write to stderr.
+grade).  A pass prints one ✓ line to stdout; a failure raises :class:`CheckFailed`, which shows
+as one ✗ line in any ``%xmode``; checks never write to stderr.
 
 What a check relies on is captured when this package is first imported -- in the locked setup
 cell, before any learner code: the builtins (see ``_safe``), the pandas and DuckDB functions it

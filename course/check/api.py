@@ -1,8 +1,9 @@
 """What notebook cells call: ``show``, ``query``, ``hidden``, ``value``, ``state``, ``hint``.
 
-Each check finds its exercise in the bank, evaluates the answer, prints one line and raises
-:class:`~course.check.feedback.CheckFailed` when the answer is not right yet.  Checks return
-``None``: nbgrader reads a test cell's last value as a partial grade, so they must not return one.
+Each check finds its exercise in the bank and evaluates the answer: a pass prints one ✓ line; a
+failure raises :class:`~course.check.feedback.CheckFailed`, which shows as one ✗ line.  Checks
+return ``None``: nbgrader reads a test cell's last value as a partial grade, so they must not
+return one.
 :func:`evaluate` does the same work without printing or raising (for widgets and tests).
 """
 
