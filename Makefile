@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make lab      set everything up, build the data, open JupyterLab at the start page"
 	@echo "make test     set up what the tests need and run them all"
-	@echo "make data     build the course databases (only when missing)"
+	@echo "make data     build the course databases (only when missing or out of date)"
 	@echo "make check    the instructors' pipeline gate over every assignment"
 	@echo "make release  regenerate release/ from source/"
 	@echo "make bench    print the performance figures"
@@ -27,13 +27,13 @@ test-setup:
 	@$(PYTHON) tools/bootstrap.py --venv $(VENV) --extras test
 
 data: setup
-	@$(BIN)/course data --if-missing
+	@$(BIN)/course data
 
 workspace: setup
 	@$(BIN)/course workspace
 
 test: test-setup
-	@$(BIN)/course data --if-missing
+	@$(BIN)/course data
 	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: setup

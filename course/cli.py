@@ -37,11 +37,9 @@ def _cmd_setup(args) -> int:
 def _cmd_data(args) -> int:
     from course.data import build
 
-    if args.if_missing and not args.force and build.is_built():
-        print(f"Course data is ready in {config.data_dir()}.")
-        return 0
+    # build() itself does nothing when the data is built with the current recipe.
     report = build.build(marc_file=args.marc_file, force=args.force, progress=not args.quiet)
-    print(report.summary() if hasattr(report, "summary") else report)
+    print(report.summary())
     return 0
 
 
@@ -59,7 +57,7 @@ def _cmd_lab(args) -> int:
     ensure_port_free(args.port)  # say so before spending minutes on data
     if not args.skip_data:
         try:
-            args.if_missing, args.force, args.quiet = True, False, False
+            args.force, args.quiet = False, False
             _cmd_data(args)
         except Exception as exc:  # the start page works without data; say what to do
             print(
@@ -151,7 +149,6 @@ def _parser() -> argparse.ArgumentParser:
         help="a copy of BooksAll.2016.part01.utf8 or pymarc-5.4.0.tar.gz you already have",
     )
     p.add_argument("--force", action="store_true", help="rebuild even when the data is up to date")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when the data is built")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_data)
     sub.add_parser("workspace", help="copy new modules into your workspace").set_defaults(
