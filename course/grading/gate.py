@@ -4,7 +4,8 @@
 assignment in ``source/`` it checks that
 
 1. source notebooks carry no outputs, every grade id is unique in the course, and every test
-   cell is tagged ``raises-exception`` so that Run All goes on past a failing check;
+   cell is tagged ``raises-exception`` so that Run All goes on past a failing check, and no
+   Markdown would render as maths (bare MARC subfields such as ``245 $a … 260 $b``);
 2. regenerating the student version reproduces the committed ``release/`` byte for byte;
 3. no solution or hidden-test text leaks into ``release/``;
 4. every source notebook passes all its tests (nbgrader's Validator);
@@ -29,7 +30,14 @@ import nbformat
 from course import config
 from course.grading import nbapi
 
-__all__ = ["Finding", "assignment_ids", "static_findings", "run_gate", "GATE_STEPS"]
+__all__ = [
+    "Finding",
+    "assignment_ids",
+    "static_findings",
+    "markdown_maths",
+    "run_gate",
+    "GATE_STEPS",
+]
 
 # JupyterLab's Run All stops at the first cell that raises unless the cell carries this tag; a
 # learner's failing check must not stop the rest of the notebook (widgets, later exercises).
@@ -105,12 +113,69 @@ def _cell_problems(path: Path, index: int, cell, seen: dict[str, str]) -> list[s
                 f"test cell {grading.get('grade_id')!r} lacks the {RUN_ALL_TAG!r} tag "
                 "(Run All would stop at it)"
             )
+    if cell.cell_type == "markdown":
+        problems += [
+            f"{path.name} cell {index} would show {text!r} as mathematics: put MARC subfields in "
+            "code spans (`245 $a`) or write a dollar sign as \\$"
+            for text in (t if len(t) <= 60 else t[:59] + "…" for t in markdown_maths(cell.source))
+        ]
     gid = grading.get("grade_id")
     if gid:
         if gid in seen:
             problems.append(f"grade id {gid!r} is used again (first in {seen[gid]})")
         seen[gid] = f"{path.parent.name}/{path.name}"
     return problems
+
+
+# JupyterLab's removeMath (@jupyterlab/rendermime, latex.ts), ported: the pieces of Markdown it
+# hands to MathJax.  `$` inside code spans and fenced code is protected; `\$` is a plain dollar
+# sign; `\(`/`\[` with one backslash are Markdown escapes that show as plain brackets, while
+# `\\(`/`\\[` start maths; a blank line ends an unclosed `$`.
+_MATH_SPLIT = re.compile(
+    r"(\$\$?|\\(?:begin|end)\{[a-z]*\*?\}|\\[{}$]|[{}]|(?:\n\s*)+|\\\\(?:\(|\)|\[|\]))",
+    re.IGNORECASE,
+)
+_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[^`\n]*\n[\s\S]*?^(?P=fence)[`~]*$", re.MULTILINE)
+_CODE_SPAN = re.compile(r"(^|[^\\])(`+)([^\n]*?[^`\n])\2(?!`)", re.MULTILINE)
+
+
+def markdown_maths(text: str) -> list[str]:
+    """The parts of a Markdown cell that JupyterLab would render as mathematics (MathJax)."""
+    hide = lambda m: m.group(0).replace("$", "\0")  # noqa: E731
+    text = _CODE_SPAN.sub(hide, _FENCE.sub(hide, text))
+    blocks = _MATH_SPLIT.split(text)
+    found: list[str] = []
+    start = end = last = None
+    braces = 0
+    i = 1
+    while i < len(blocks):
+        block = blocks[i]
+        if start is not None:
+            if block == end:
+                if braces:
+                    last = i
+                else:
+                    found.append("".join(blocks[start : i + 1]))
+                    start = end = last = None
+            elif re.search(r"\n.*\n", block):
+                if last is not None:
+                    found.append("".join(blocks[start : last + 1]))
+                start = end = last = None
+                braces = 0
+            elif block == "{":
+                braces += 1
+            elif block == "}" and braces:
+                braces -= 1
+        elif block in ("$", "$$"):
+            start, end, braces = i, block, 0
+        elif block in ("\\\\(", "\\\\["):
+            start, end, braces = i, block[:-1] + (")" if block[-1] == "(" else "]"), 0
+        elif block[1:6].lower() == "begin":
+            start, end, braces = i, "\\end" + block[6:], 0
+        i += 2
+    if start is not None and last is not None:
+        found.append("".join(blocks[start : last + 1]))
+    return [" ".join(piece.replace("\0", "$").split()) for piece in found]
 
 
 def _leak_findings(root: Path, aid: str, source_path: Path, source_nb) -> list[Finding]:
