@@ -119,6 +119,9 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
         current["disabledExtensions"] = disabled
         page_config.write_text(json.dumps(current, indent=2) + "\n")
         changed.append(str(page_config))
+    from course.kernel import install_startup  # a restarted kernel answers in one sentence
+
+    changed += install_startup(prefix)
     return changed
 
 

@@ -9,7 +9,7 @@ return one.
 
 from __future__ import annotations
 
-from course.check import database, progress, state_checks
+from course.check import database, guard, progress, state_checks
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
 from course.check.bank import BankError, Exercise, find_exercise, label_for
@@ -72,19 +72,35 @@ def evaluate(
         return failed(ex, sentence, "internal", hidden=hidden)
 
 
+def _checked(answer, qid: str, *, module=None, hidden: bool = False, **kw) -> Result:
+    """``evaluate``, unless the answer's cell failed since it last gave ``qid`` a value."""
+    if guard.stale(qid):
+        try:
+            ex = find_exercise(qid, module)
+        except BankError:
+            ex = _stub(qid)
+        sentence = (
+            f"the cell with your answer did not finish the last time it ran, so {qid} still "
+            "holds an older answer: fix that cell and run it until it shows no error, then run "
+            "this check again."
+        )
+        return failed(ex, sentence, "stale", hidden=hidden)
+    return evaluate(answer, qid, module=module, hidden=hidden, **kw)
+
+
 def query(answer, qid: str, *, module=None) -> None:
     """VISIBLE check of a query answer against the learner database (see the package docs)."""
-    report(evaluate(answer, qid, module=module))
+    report(_checked(answer, qid, module=module))
 
 
 def hidden(answer, qid: str, *, module=None) -> None:
     """HIDDEN check: re-run the learner's SQL on the shadow database and compare fully."""
-    report(evaluate(answer, qid, module=module, hidden=True))
+    report(_checked(answer, qid, module=module, hidden=True))
 
 
 def value(answer, qid: str, *, module=None) -> None:
     """Check a single value (number or text, or a query giving one) against the reference."""
-    report(evaluate(answer, qid, module=module))
+    report(_checked(answer, qid, module=module))
 
 
 def state(answer, qid: str, *, module=None, scratch: bool = False) -> None:
@@ -92,7 +108,7 @@ def state(answer, qid: str, *, module=None, scratch: bool = False) -> None:
 
     ``scratch=True`` inspects the learner's scratch database instead of running ``answer``.
     """
-    report(evaluate(answer, qid, module=module, scratch=scratch))
+    report(_checked(answer, qid, module=module, scratch=scratch))
 
 
 def hint(qid: str, *, module=None) -> None:

@@ -20,13 +20,19 @@ import sys
 
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 
-__all__ = ["install", "note_report", "CHECK_CALL"]
+__all__ = ["install", "note_report", "stale", "CHECK_CALL"]
 
 #: How a test cell calls a check (the pattern the notebooks use).
 CHECK_CALL = re.compile(r"\bcheck\s*\.\s*(query|hidden|value|state)\s*\(")
 _COMMENT = re.compile(r"#[^\n]*")
 
-_STATE = {"reports": 0, "failures": 0, "start": (0, 0), "installed": None}
+#: A line of a cell that assigns an answer variable (``q1_2 = ...``).
+ANSWER_ASSIGNMENT = re.compile(r"^[ \t]*(q\d+_\d+[a-z]?)[ \t]*=(?!=)", re.MULTILINE)
+
+_STATE = {"reports": 0, "failures": 0, "start": (0, 0), "installed": None, "pending": {}}
+#: Answer variables whose cell failed before giving them a new value (see :func:`stale`).
+_STALE: set = set()
+_MISSING = object()
 _stderr = sys.stderr
 _print = print
 
@@ -43,11 +49,45 @@ def note_report(passed: bool) -> None:
         _STATE["failures"] += 1
 
 
+def stale(name: str) -> bool:
+    """True when the last cell that assigns ``name`` failed before giving it a new value: the
+    variable still holds an older answer than the one on screen."""
+    return name in _STALE
+
+
 def _before(info=None) -> None:
     _STATE["start"] = (_STATE["reports"], _STATE["failures"])
+    pending = {}
+    try:
+        raw = getattr(info, "raw_cell", "") or ""
+        names = ANSWER_ASSIGNMENT.findall(_COMMENT.sub("", raw))
+        if names:
+            namespace = _STATE["installed"].user_ns
+            pending = {name: namespace.get(name, _MISSING) for name in names}
+    except Exception:  # a watch must never disturb a learner's cell
+        pending = {}
+    _STATE["pending"] = pending
+
+
+def _note_answers(result) -> None:
+    pending, _STATE["pending"] = _STATE["pending"], {}
+    if not pending:
+        return
+    ok = getattr(result, "success", False)
+    namespace = _STATE["installed"].user_ns
+    for name, before in pending.items():
+        # a failed cell that still assigned the name (e.g. `check.show` failed after it) is fine
+        if ok or namespace.get(name, _MISSING) is not before:
+            _STALE.discard(name)
+        elif name in namespace:
+            _STALE.add(name)
 
 
 def _after(result=None) -> None:
+    try:
+        _note_answers(result)
+    except Exception:
+        pass
     try:
         info = getattr(result, "info", None)
         raw = getattr(info, "raw_cell", "") or ""
