@@ -65,10 +65,10 @@ def test_single_choice_quiz_feedback(env):
     assert isinstance(q.choices, w.RadioButtons) and q.choices.description
     q.check_button.click()
     assert "Choose an answer first" in q.feedback.value
-    q.choices.value = q.choices.options[0]
+    q.choose(1)  # the bank's wrong option "In the course database"
     q.check_button.click()
     assert "✗ Not quite." in q.feedback.value and "read-only" in q.feedback.value
-    q.choices.value = q.choices.options[1]
+    q.choose(0)  # the bank's right option "In my scratch database"
     q.check_button.click()
     assert "✓ Right." in q.feedback.value and 'role="status"' in q.feedback.value
     entry = progress_file(env)["quizzes"][f"{QUIZ}/course_data"]
@@ -78,14 +78,13 @@ def test_single_choice_quiz_feedback(env):
 def test_multi_select_quiz_feedback():
     q = widgets.quiz(QUIZ, "sql_clauses")
     assert all(isinstance(b, w.Checkbox) for b in q.boxes)
-    q.boxes[0].value = True  # WHERE (right), GROUP BY missed
+    q.choose(1)  # WHERE (right), GROUP BY missed (bank order: ORDER BY, WHERE, AS, GROUP BY)
     assert q.check() is False
     assert "You missed 1 right answer." in q.feedback.value
-    q.boxes[2].value = True  # ORDER BY (wrong)
+    q.choose(1, 0)  # and ORDER BY (wrong)
     q.check_button.click()
     assert "ORDER BY sorts the rows" in q.feedback.value
-    q.boxes[2].value = False
-    q.boxes[1].value = True
+    q.choose(1, 3)
     assert q.check() is True and "✓ Right." in q.feedback.value
 
 

@@ -9,13 +9,15 @@ that tests and styles can find: ``course-quiz``, ``course-sandbox``, ``course-hi
     widgets.sandbox("q0_2")             # editor, Run, Check against exercise q0_2
     widgets.hints("q0_2")
     widgets.progress()
+    widgets.projector()                 # a facilitator's screen: large text, group quizzes
 """
 
 from __future__ import annotations
 
 from course.widgets.hints import Hints, hints
 from course.widgets.progress import Progress, module_summary, progress
-from course.widgets.quiz import Quiz, quiz, quiz_bank, validate_quiz_bank
+from course.widgets.projector import Projector, projector
+from course.widgets.quiz import Quiz, group_mode, quiz, quiz_bank, validate_quiz_bank
 from course.widgets.sandbox import Sandbox, sandbox
 
 __all__ = [
@@ -30,4 +32,7 @@ __all__ = [
     "progress",
     "Progress",
     "module_summary",
+    "projector",
+    "Projector",
+    "group_mode",
 ]

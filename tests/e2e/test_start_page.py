@@ -16,6 +16,7 @@ import yaml
 from course import config
 from course.lab import START_PAGE
 from course.widgets import quiz_bank
+from course.widgets.quiz import _without_affirmation
 
 MODULE = "00-start-here"
 SANDBOX_SQL = "SELECT title FROM shelf WHERE language = 'ger' ORDER BY date1"
@@ -28,6 +29,11 @@ def _notebook_call(function: str) -> list[str]:
     found = re.search(rf"widgets\.{function}\(([^)]*)\)", text)
     assert found, f"The start page has no widgets.{function}(...) cell."
     return re.findall(r'"([^"]+)"', found.group(1))
+
+
+def _lettered(text: str) -> re.Pattern:
+    """A quiz option's accessible name: its letter, then exactly its text."""
+    return re.compile(rf"^[A-H]\. {re.escape(text)}$")
 
 
 def _exercise_bank() -> dict:
@@ -94,13 +100,15 @@ def test_start_page_runs_and_its_widgets_answer(lab, page):
 
     # 5. A wrong answer, then the right one; each shows its own feedback from the quiz bank.
     feedback = quiz.locator(".course-quiz-feedback")
-    quiz.get_by_role("radio", name=wrong["text"], exact=True).check()
+    # Options are lettered and shuffled per learner: "B. Enter".
+    quiz.get_by_role("radio", name=_lettered(wrong["text"])).check()
     quiz.get_by_role("button", name="Check").click()
     lab.expect(feedback).to_contain_text(f"✗ Not quite. {wrong['feedback']}")
     page.shots("quiz-wrong")
-    quiz.get_by_role("radio", name=right["text"], exact=True).check()
+    quiz.get_by_role("radio", name=_lettered(right["text"])).check()
+    lab.expect(feedback).to_have_text("")  # a new choice clears the old verdict
     quiz.get_by_role("button", name="Check").click()
-    lab.expect(feedback).to_contain_text(f"✓ Right. {right['feedback']}")
+    lab.expect(feedback).to_contain_text(f"✓ Right. {_without_affirmation(right['feedback'])}")
     lab.expect(feedback).not_to_contain_text("✗")
     page.shots("quiz-right")
 
