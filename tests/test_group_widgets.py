@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import shutil
 from collections import Counter
 
 import nbformat
@@ -276,3 +277,22 @@ def test_an_old_pause_point_converts_to_the_agreed_form():
     assert old.source.startswith("### ⏸ Pause point 1 · And and or in your system\n\nHow does")
     assert '"and" and "or"' in old.source and ">" not in old.source
     assert proj.pause_point_problems([old, other]) == []
+
+
+def test_the_gate_fails_a_module_whose_pause_point_lost_its_tag(tmp_path):
+    from course import config
+    from course.grading import static_findings
+
+    root = config.repo_root()
+    copy = tmp_path / "course"
+    for name in ("source", "release"):
+        shutil.copytree(root / name / "00-start-here", copy / name / "00-start-here")
+    path = copy / "source/00-start-here/00-start-here.ipynb"
+    assert not [f for f in static_findings(copy) if "pause point" in f.message.lower()]
+    nb = nbformat.read(path, 4)
+    cell = next(c for c in nb.cells if "pause-point" in c.metadata.get("tags", []))
+    cell.metadata["tags"].remove("pause-point")
+    nbformat.write(nb, path)
+    messages = [f.message for f in static_findings(copy)]
+    assert any("without the 'pause-point' tag" in m for m in messages), messages
+    assert any("needs two or more" in m for m in messages), messages

@@ -96,8 +96,17 @@ def static_findings(root: Path | None = None) -> list[Finding]:
             nb = nbformat.read(path, as_version=4)
             for i, cell in enumerate(nb.cells):
                 findings += [Finding(aid, "static", m) for m in _cell_problems(path, i, cell, seen)]
+            findings += _pause_point_findings(aid, path, nb)
             findings += _leak_findings(root, aid, path, nb)
     return findings
+
+
+def _pause_point_findings(aid: str, path: Path, nb) -> list[Finding]:
+    """Pause points in the agreed form (a Markdown cell tagged ``pause-point`` opening with
+    ``### ⏸ Pause point N · title``), two or more per module, numbered in order."""
+    from course.widgets.projector import pause_point_problems
+
+    return [Finding(aid, "static", f"{path.name}: {m}") for m in pause_point_problems(nb.cells)]
 
 
 def _cell_problems(path: Path, index: int, cell, seen: dict[str, str]) -> list[str]:
