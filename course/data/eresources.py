@@ -10,7 +10,9 @@ no coverage dates.
 Usage follows COUNTER R5: journals report Total_Item_Requests and Unique_Item_Requests, books
 Total_Item_Requests and Unique_Title_Requests, one row per title, month and metric.  As in a
 COUNTER report, months with no use have no row, and some titles were never used at all, which
-makes cost per use an interesting question.
+makes cost per use an interesting question.  The counts obey the standard: a month with a
+Total row has a Unique row with 1 <= unique <= total, and journals whose ``coverage_depth`` is
+``abstracts`` have no requests at all (requests count full content only).
 """
 
 from __future__ import annotations
@@ -239,9 +241,15 @@ def _usage(rng, titles: pd.DataFrame) -> pd.DataFrame:
         * _ACADEMIC_MONTH[cal.months(month_days) - 1][None, :]
         * np.exp(slope[:, None] * step[None, :])
     )
+    # COUNTER counts full-content requests only: a journal whose KBART coverage_depth is
+    # 'abstracts' gives no full content, so it has no requests (its abstract views would be
+    # Investigations, which this table does not hold).
+    rate[(titles["coverage_depth"] == "abstracts").to_numpy()] = 0.0
     total = rng.poisson(rate)
     share = np.where(serial, rng.uniform(0.55, 0.85, size=n), rng.uniform(0.3, 0.6, size=n))
-    unique = rng.binomial(total, share[:, None])
+    # A month with any request has at least one unique one, and never more unique than total:
+    # the first request of a month is always unique, each further one is with the title's share.
+    unique = np.where(total > 0, 1 + rng.binomial(np.maximum(total - 1, 0), share[:, None]), 0)
     title_id = titles["title_id"].to_numpy()
     parts = []
     for counts, metric in ((total, None), (unique, "unique")):
