@@ -381,7 +381,7 @@ def test_loans_respect_dates(lib):
     assert (
         one(
             lib,
-            "SELECT count(*) FROM loan WHERE return_date <= checkout_date "
+            "SELECT count(*) FROM loan WHERE return_date < checkout_date "
             "OR due_date <= checkout_date",
         )
         == 0
@@ -417,6 +417,51 @@ def test_returns_mostly_on_time_some_late_a_few_out(lib):
     assert on_time > 0.8 * n
     assert 0.02 * n < late < 0.2 * n
     assert 0 < out < 0.1 * n and overdue_out > 0
+
+
+def test_same_day_returns_exist_and_the_table_allows_them(lib):
+    n, same_day = lib.execute(
+        "SELECT count(*), count(*) FILTER (WHERE return_date = checkout_date) FROM loan"
+    ).fetchone()
+    assert 0.005 * n < same_day < 0.05 * n
+    check = one(
+        lib,
+        "SELECT expression FROM duckdb_constraints() WHERE table_name = 'loan' "
+        "AND constraint_type = 'CHECK' AND expression LIKE '%return_date%'",
+    )
+    assert ">=" in check
+    lib.execute("BEGIN")
+    try:  # a same-day return is accepted, a return before the checkout refused
+        lib.execute("UPDATE loan SET return_date = checkout_date WHERE loan_id = 1")
+        with pytest.raises(duckdb.ConstraintException):
+            lib.execute("UPDATE loan SET return_date = checkout_date - 1 WHERE loan_id = 2")
+    finally:
+        lib.execute("ROLLBACK")
+
+
+def test_no_start_up_spike_in_the_first_month(lib):
+    by_month = dict(
+        lib.execute(
+            "SELECT strftime(checkout_date, '%Y-%m'), count(*) FROM loan GROUP BY 1"
+        ).fetchall()
+    )
+    # The first July is no busier than the next two (all copies on the shelf made it ~50% more).
+    assert by_month["2022-07"] < 1.12 * max(by_month["2023-07"], by_month["2024-07"])
+    assert by_month["2022-07"] > 0.8 * min(by_month["2023-07"], by_month["2024-07"])
+
+
+def test_the_most_borrowed_titles_are_what_a_library_lends_most(lib):
+    # A rule a reader can check: of the 20 most-borrowed titles at least 18 are in English, all
+    # are from 1990 or later, at least half are fiction (008/33) or children's books (PZ), and
+    # none is in denominational church history (BX), law (K) or bibliography (Z).
+    rows = lib.execute("""
+        SELECT b.language, b.date1, b.literary_form, b.lc_class_letters, count(*) AS n
+        FROM loan l JOIN item i USING (item_id) JOIN bib b USING (bib_id)
+        GROUP BY b.bib_id, 1, 2, 3, 4 ORDER BY n DESC, b.bib_id LIMIT 20""").fetchall()
+    assert sum(lang == "eng" for lang, *_ in rows) >= 18
+    assert all(date1 is not None and date1 >= 1990 for _, date1, *_ in rows)
+    assert sum(form in ("1", "f", "p") or cls == "PZ" for _, _, form, cls, _ in rows) >= 10
+    assert not [cls for *_, cls, _ in rows if cls and (cls[0] in "KZ" or cls == "BX")]
 
 
 def test_loan_volume_is_in_the_planned_range(lib):
@@ -654,6 +699,29 @@ def test_eresource_identifiers_are_valid(lib):
         )
         == 0
     )
+
+
+def test_usage_obeys_counter(lib):
+    # COUNTER R5: per title and month, 1 <= unique <= total whenever there is a total, and no
+    # unique row without a total row.
+    bad = lib.execute("""
+        WITH m AS (
+            SELECT title_id, usage_month,
+                   max(count) FILTER (WHERE metric_type = 'Total_Item_Requests') AS total,
+                   max(count) FILTER (WHERE metric_type LIKE 'Unique_%') AS uniq
+            FROM eresource_usage GROUP BY ALL)
+        SELECT count(*) FILTER (WHERE total IS NOT NULL AND (uniq IS NULL OR uniq < 1)),
+               count(*) FILTER (WHERE uniq > total OR (uniq IS NOT NULL AND total IS NULL)),
+               count(*) FILTER (WHERE uniq = total), count(*)
+        FROM m""").fetchone()
+    assert bad[:2] == (0, 0)
+    assert 0 < bad[2] < bad[3]  # some months every request is unique, not all
+    # abstracts-only journals give no full content, so they have no requests at all
+    abstracts = lib.execute(
+        "SELECT count(DISTINCT e.title_id), count(u.title_id) FROM eresource e "
+        "LEFT JOIN eresource_usage u USING (title_id) WHERE e.coverage_depth = 'abstracts'"
+    ).fetchone()
+    assert abstracts[0] > 0 and abstracts[1] == 0
 
 
 def test_usage_is_counter_shaped_and_skewed(lib):

@@ -35,6 +35,10 @@ PATRON_TYPES = ("adult", "juvenile", "student", "faculty", "staff")
 #: Loan period in days by patron type (same order as PATRON_TYPES).
 LOAN_DAYS = np.array([21, 21, 28, 90, 42])
 _MAX_RENEWALS = 2
+#: Days simulated before LOAN_START and then dropped (see _sequential_loans).
+_WARM_UP = 180
+#: Share of loans (not renewed, not late) returned on the day they were checked out.
+_SAME_DAY = 0.03
 
 # Share of home branches' patrons by type: public branches, the main library, the college branch.
 _TYPE_MIX_PUBLIC = (0.62, 0.22, 0.09, 0.02, 0.05)
@@ -149,8 +153,14 @@ def _demand_by_day(first: int, days: int) -> np.ndarray:
 
 
 def _sequential_loans(col: Collection, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Checkouts, due dates and returns, each item in time order (vectorised over items)."""
-    start = cal.day_number(cal.LOAN_START)
+    """Checkouts, due dates and returns, each item in time order (vectorised over items).
+
+    The simulation starts ``_WARM_UP`` days before ``LOAN_START`` and drops the loans checked
+    out before it, so the history opens with copies already out, as a real library's does
+    (starting with every copy on the shelf made a spike of checkouts in the first month).
+    Day numbers returned are relative to ``LOAN_START``.
+    """
+    start = cal.day_number(cal.LOAN_START) - _WARM_UP
     days = cal.day_number(cal.TODAY) - start + 1
     demand_day = _demand_by_day(start, days)
     peak = demand_day.max()
@@ -180,11 +190,14 @@ def _sequential_loans(col: Collection, rng: np.random.Generator) -> dict[str, np
         u = rng.random(k)
         renewals = (u > renew_cut).astype(np.int64) + (u > renew_cut + (1 - renew_cut) * 0.6)
         fate = rng.random(k)
-        lost = fate < 0.002
-        late = ~lost & (fate < 0.092)
+        lost = (fate < 0.002) & (checkout >= _WARM_UP)
+        late = ~lost & (fate >= 0.002) & (fate < 0.092)
         renewals[lost] = 0
         due = checkout + period * (1 + renewals)
         kept = period * renewals + 1 + ((period - 1) * rng.beta(1.6, 1.4, size=k)).astype(np.int64)
+        # Some loans come back the day they went out (the wrong volume, a quick look).
+        same_day = (renewals == 0) & ~late & (rng.random(k) < _SAME_DAY)
+        kept[same_day] = 0
         back = np.where(
             late, due + 1 + np.minimum(rng.geometric(0.1, size=k), 150), checkout + kept
         )
@@ -204,7 +217,13 @@ def _sequential_loans(col: Collection, rng: np.random.Generator) -> dict[str, np
         keep[np.flatnonzero(accept)[still_out]] = False
         t[np.flatnonzero(accept)[~still_out]] = back[~still_out]
         active, t = active[keep], t[keep]
-    return {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in out.items()}
+    raw = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in out.items()}
+    kept_loans = raw["checkout"] >= _WARM_UP
+    raw = {name: values[kept_loans] for name, values in raw.items()}
+    for name in ("checkout", "due"):
+        raw[name] = raw[name] - _WARM_UP
+    raw["returned"] = np.where(raw["returned"] < 0, -1, raw["returned"] - _WARM_UP)
+    return raw
 
 
 def _choose_patrons(

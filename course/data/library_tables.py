@@ -59,7 +59,7 @@ TABLE_DDL = {
         branch_id INTEGER NOT NULL REFERENCES branch (branch_id),
         checkout_date DATE NOT NULL,
         due_date DATE NOT NULL CHECK (due_date > checkout_date),
-        return_date DATE CHECK (return_date > checkout_date),
+        return_date DATE CHECK (return_date >= checkout_date),
         renewals SMALLINT NOT NULL DEFAULT 0 CHECK (renewals >= 0)""",
     "hold": """
         hold_id INTEGER PRIMARY KEY,
@@ -82,6 +82,11 @@ TABLE_DDL = {
         fiscal_year SMALLINT NOT NULL,
         allocated DECIMAL(10, 2) NOT NULL,
         UNIQUE (code, fiscal_year)""",
+    "fund_tree": """
+        code VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        parent_code VARCHAR,
+        fund_type VARCHAR NOT NULL CHECK (fund_type IN ('summary', 'allocated'))""",
     "purchase_order": """
         order_id INTEGER PRIMARY KEY,
         vendor_id INTEGER NOT NULL REFERENCES vendor (vendor_id),
