@@ -406,3 +406,111 @@ def test_catalog_keys_hold(loc):
     assert orphans == 0
     with pytest.raises(duckdb.ConstraintException):
         loc.execute("INSERT INTO bib_subject VALUES (1, -5, '650', 99)")
+
+
+# --- the errata of issue 9, on records copied from the LoC file ---------------------------------
+
+
+def _errata_records() -> bytes:
+    world = _record(  # bib 3881: $p after $b, ISBD punctuation closing each subfield
+        "   95012345 ",
+        "950101s1995    caua          000 0 eng  ",
+        [
+            _df("100", "1 ", "a", "Allman, Barbara,", "e", "ed."),
+            _df(
+                "245",
+                "12",
+                "a",
+                "A world in focus :",
+                "b",
+                "a unique text for social studies.",
+                "p",
+                "Central and South America /",
+                "c",
+                "text, Barbara Allman ; editorial advisor, John-Paul Bianchi.",
+            ),
+            _df("700", "1 ", "a", "Bianchi, John-Paul,", "e", "joint author."),
+            _df("711", "2 ", "a", "Social Studies Forum", "d", "(1994)", "j", "author."),
+        ],
+    )
+    dday = _record(  # bib 10996: a miscoded $c and two $z in one 650, then a second 650
+        "   99054321 ",
+        "990101s1999    nyu           000 1 eng  ",
+        [
+            _df("245", "10", "a", "Disaster at D-Day :", "b", "the Germans defeat the Allies."),
+            _df(
+                "650",
+                " 0",
+                "a",
+                "World War, 1939-1945",
+                "c",
+                "Campaigns",
+                "z",
+                "France",
+                "z",
+                "Normandy.",
+            ),
+            _df("650", " 0", "a", "Imaginary wars and battles."),
+            _df("650", " 0", "a", "Ships", "a", "Boats", "x", "Models."),
+            _df("245", "00", "a", "Annual report.", "n", "Part 2,", "p", "Finance."),
+        ],
+    )
+    report = _record(
+        "   99054322 ",
+        "990101s1999    nyu           000 0 eng  ",
+        [_df("245", "00", "a", "Annual report.", "n", "Part 2,", "p", "Finance.")],
+    )
+    return world.as_marc() + dday.as_marc() + report.as_marc()
+
+
+@pytest.fixture(scope="module")
+def errata() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    load_marc(_errata_records(), con, progress=False)
+    build_catalog(con, progress=False)
+    yield con
+    con.close()
+
+
+def test_title_strips_isbd_punctuation_from_every_part(errata):
+    titles = errata.execute("SELECT title, title_remainder FROM bib ORDER BY bib_id").fetchall()
+    assert titles == [
+        ("A world in focus. Central and South America", "a unique text for social studies"),
+        ("Disaster at D-Day", "the Germans defeat the Allies"),  # only the first 245 counts
+        ("Annual report. Part 2, Finance", None),
+    ]
+    assert not errata.execute("SELECT count(*) FROM bib WHERE title LIKE '% :%'").fetchone()[0]
+
+
+def test_role_follows_the_relator_then_the_tag(errata):
+    rows = errata.execute(
+        "SELECT tag, role, relator FROM bib_agent WHERE bib_id = 1 ORDER BY position"
+    ).fetchall()
+    assert rows == [
+        ("100", "contributor", "ed."),  # a main entry under an editor
+        ("700", "creator", "joint author"),  # an added entry for an author
+        ("711", "creator", "author"),  # X11 fields carry the relator in $j
+    ]
+
+
+def test_subject_headings_keep_every_subfield_in_order(errata):
+    headings = [
+        h
+        for (h,) in errata.execute(
+            "SELECT s.heading FROM bib_subject b JOIN subject s USING (subject_id) "
+            "WHERE b.bib_id = 2 ORDER BY b.position"
+        ).fetchall()
+    ]
+    # bib 10996: $c (MARC 21: location of event; here a miscoded $x) stays in the main heading,
+    # as coded; both $z follow as subdivisions; a repeated $a is kept.
+    assert headings == [
+        "World War, 1939-1945 Campaigns--France--Normandy",
+        "Imaginary wars and battles",
+        "Ships Boats--Models",
+    ]
+    values = errata.execute(
+        "SELECT s.value FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq) "
+        "WHERE s.record_id = 2 AND f.tag = '650' AND s.code <> '2'"
+    ).fetchall()
+    joined = " ".join(headings)
+    assert all(v.rstrip(".") in joined for (v,) in values)  # no subfield lost

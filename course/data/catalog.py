@@ -11,6 +11,8 @@ Cleaning rules, from MARC 21 and ISBD practice:
 * ISBD punctuation that ends a subfield (`` :``, `` /``, `` ;``, ``,``, ``=``, a final ``.``) is
   removed; a final ``.`` stays after an initial (``Smith, J. R.``) and, for editions, extents,
   publishers and relator terms, after a short abbreviation (``2nd ed.``, ``197 p.``, ``ill.``).
+* ``bib.title`` is the first 245's ``$a``, ``$n`` and ``$p``, each trimmed of its closing ISBD
+  punctuation, joined with ISBD's (``Annual report. Part 2, Finance``; ``$a ; $a``).
 * ``bib.sort_title`` drops the nonfiling characters counted in 245 second indicator.
 * ``bib.date1`` is 008/07-10 only when it is four digits; ``bib.lccn`` is normalised per the LC
   rules (blanks out, ``/...`` suffix out, hyphenated serials padded to six digits).
@@ -18,8 +20,12 @@ Cleaning rules, from MARC 21 and ISBD practice:
   shelf numbers such as ``MLCS 2005/03199 (B)`` give NULL.
 * 020 $a often carries its qualifier inside (``0631217290 (pbk.)``): it is split into ``isbn``
   and ``qualifier``.
-* Agents (1XX creators, 7XX contributors) are one row per normalised heading (NACO-like: no
-  diacritics, no punctuation, upper case), shown in their most frequent form.
+* Agents (1XX main entries, 7XX added entries) are one row per normalised heading (NACO-like:
+  no diacritics, no punctuation, upper case), shown in their most frequent form.
+  ``bib_agent.role`` comes from the relator (``$e``, ``$j`` in X11, else ``$4``) when there is one
+  (RDA Appendix I.2 creators: author, compiler, artist ...), else from the tag (1XX creator).
+* Subject headings keep every subfield in order: the main heading's subfields (a repeated
+  ``$a`` too) joined by spaces, then each ``$v``/``$x``/``$y``/``$z`` after ``--``.
 * Subjects (600/610/611/630/650/651) are one row per heading per vocabulary, and every shorter
   heading ("Kazakh language--Dictionaries" for "Kazakh language--Dictionaries--Russian") is a
   row of its own, so ``parent_id`` can be walked with a recursive CTE.  ``depth`` counts the

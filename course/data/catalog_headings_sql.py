@@ -49,7 +49,16 @@ h AS (
     FROM g
 )
 SELECT record_id, field_seq, tag, agent_type, name, dates,
-    CASE WHEN tag LIKE '1%' THEN 'creator' ELSE 'contributor' END AS role,
+    -- what the agent did, from the relator when the field has one (RDA Appendix I.2 counts
+    -- authors, compilers, artists, composers, cartographers, photographers as creators);
+    -- without a relator, the main entry (1XX) is the creator and an added entry (7XX) not
+    CASE WHEN regexp_matches(lower(coalesce(relator_terms, relator_codes, '')),
+                             '(^|; )((joint|supposed|attributed) )?(author|compiler|comp\.?|artist'
+                             || '|composer|cartographer|photographer|creator|aut|cre|cmp|com|art'
+                             || '|pht|ctg)(;|$)')
+              THEN 'creator'
+         WHEN coalesce(relator_terms, relator_codes) IS NOT NULL THEN 'contributor'
+         WHEN tag LIKE '1%' THEN 'creator' ELSE 'contributor' END AS role,
     coalesce(relator_terms, relator_codes) AS relator,
     trim(regexp_replace(upper(strip_accents(name || coalesce(' ' || dates, ''))),
                         '[^\pL\pN]+', ' ', 'g')) AS name_key

@@ -125,8 +125,6 @@ d AS (
             FILTER (tag = '035' AND code = 'a' AND value LIKE '(OCoLC)%'), '') AS oclc,
         first(ind2) FILTER (tag = '245' AND occ = 1) AS nonfiling,
         string_agg(value, ' ' ORDER BY subfield_seq)
-            FILTER (tag = '245' AND occ = 1 AND code IN ('a', 'n', 'p')) AS title_raw,
-        string_agg(value, ' ' ORDER BY subfield_seq)
             FILTER (tag = '245' AND occ = 1 AND code = 'b') AS remainder_raw,
         string_agg(value, ' ' ORDER BY subfield_seq)
             FILTER (tag = '245' AND occ = 1 AND code = 'c') AS resp_raw,
@@ -158,7 +156,18 @@ lccn AS (
     SELECT record_id, regexp_replace(regexp_replace(lccn_raw, '\s', '', 'g'), '/.*$', '') AS v
     FROM d WHERE lccn_raw IS NOT NULL
 ),
-t AS (SELECT record_id, cat_trim(title_raw, 1) AS title FROM d)
+t_sf AS (  -- 245 $a $n $p, each without the ISBD punctuation that ends it
+    SELECT record_id, subfield_seq, code, cat_trim(value, 1) AS v,
+           lag(code) OVER (PARTITION BY record_id ORDER BY subfield_seq) AS prev
+    FROM cat_sf WHERE tag = '245' AND occ = 1 AND code IN ('a', 'n', 'p')
+),
+t AS (  -- joined with ISBD's own punctuation: 'Title. Part 2, Name of part' ('Title ; Title')
+    SELECT record_id,
+        string_agg(CASE WHEN prev IS NULL THEN '' WHEN code = 'a' AND prev = 'a' THEN ' ; '
+                        WHEN code = 'p' AND prev = 'n' THEN ', ' ELSE '. ' END || v, ''
+                   ORDER BY subfield_seq) AS title
+    FROM t_sf WHERE v IS NOT NULL GROUP BY record_id
+)
 SELECT
     r.record_id,
     nullif(regexp_replace(r.control_number, '^[\s\x00-\x1f]+|[\s\x00-\x1f]+$', '', 'g'), ''),
