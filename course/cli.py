@@ -66,7 +66,7 @@ def _cmd_lab(args) -> int:
                 "Run `make data` later to try again."
             )
     print(sync_workspace().summary())
-    return run_lab(port=args.port, open_browser=not args.no_browser)
+    return run_lab(port=args.port, open_browser=not args.no_browser, projector=args.projector)
 
 
 def _cmd_release(args) -> int:
@@ -157,6 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="start JupyterLab at the start page")
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument(
+        "--projector",
+        action="store_true",
+        help="a facilitator's screen: large text on every page, quizzes in group mode",
+    )
     p.add_argument(
         "--skip-data", action="store_true", help="do not build missing course data first"
     )

@@ -38,6 +38,9 @@ LAB_OVERRIDES = {
         "checkForUpdates": False,
         "fetchNews": "false",
     },
+    # Keep the widgets' state in the notebook when it is saved, so a reopened notebook shows its
+    # hints, quizzes and sandbox as they were instead of "Error displaying widget: model not found".
+    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
 }
 DISABLED_LAB_EXTENSIONS = ["jupysql-plugin"]
 
@@ -81,8 +84,22 @@ def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def lab_command(*, port: int, token: str, workspace: Path, open_browser: bool = True) -> list[str]:
-    """The exact JupyterLab command line (tests start the server with it too)."""
+def lab_command(
+    *,
+    port: int,
+    token: str,
+    workspace: Path,
+    open_browser: bool = True,
+    custom_css: Path | None = None,
+) -> list[str]:
+    """The exact JupyterLab command line (tests start the server with it too).  ``custom_css``
+    is a folder holding the course's ``custom.css`` (pause points, projector sizes), which
+    JupyterLab then loads into every page."""
+    extra = (
+        ["--LabApp.custom_css=True", f"--ServerApp.static_custom_path={custom_css}"]
+        if custom_css
+        else []
+    )
     return [
         sys.executable,
         "-m",
@@ -95,6 +112,7 @@ def lab_command(*, port: int, token: str, workspace: Path, open_browser: bool = 
         f"--LabApp.default_url=/lab/tree/{START_PAGE}",
         f"--ServerApp.open_browser={open_browser}",
         "--ServerApp.allow_root=True",
+        *extra,
     ]
 
 
@@ -125,8 +143,27 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
     return changed
 
 
-def run_lab(*, port: int = 8888, token: str | None = None, open_browser: bool = True) -> int:
-    """Start JupyterLab in the foreground; returns its exit status."""
+def custom_css_dir(*, projector: bool = False) -> Path:
+    """Write the course's page styles where ``course lab`` points JupyterLab (Jupyter's runtime
+    folder, never the repository or the workspace); returns the folder."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    from course.widgets.projector import write_custom_css
+
+    folder = Path(jupyter_runtime_dir()) / ("course-css-projector" if projector else "course-css")
+    write_custom_css(folder, projector=projector)
+    return folder
+
+
+def run_lab(
+    *,
+    port: int = 8888,
+    token: str | None = None,
+    open_browser: bool = True,
+    projector: bool = False,
+) -> int:
+    """Start JupyterLab in the foreground; returns its exit status.  ``projector=True``: large
+    text on every page and quizzes in group mode (a facilitator's screen)."""
     ensure_port_free(port)
     workspace = config.workspace_dir()
     if not (workspace / START_PAGE).exists():
@@ -141,8 +178,17 @@ def run_lab(*, port: int = 8888, token: str | None = None, open_browser: bool = 
         f"  {url}"
     )
     print("Stop it with Ctrl+C (twice) in this window. Your work is saved in your workspace.")
-    cmd = lab_command(port=port, token=token, workspace=workspace, open_browser=open_browser)
+    if projector:
+        print("Projector mode: large text on every page, quizzes in group mode.")
+    cmd = lab_command(
+        port=port,
+        token=token,
+        workspace=workspace,
+        open_browser=open_browser,
+        custom_css=custom_css_dir(projector=projector),
+    )
+    extra = {"COURSE_GROUP": "1", "COURSE_PROJECTOR": "1"} if projector else {}
     try:
-        return subprocess.call(cmd, env=lab_env(), cwd=str(config.repo_root()))
+        return subprocess.call(cmd, env=lab_env(extra), cwd=str(config.repo_root()))
     except KeyboardInterrupt:
         return 0

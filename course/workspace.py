@@ -80,6 +80,30 @@ def _save_ledger(workspace: Path, ledger: dict) -> None:
     tmp.replace(workspace / LEDGER_NAME)
 
 
+def _fit_to_kernel(path: Path) -> None:
+    """Give a copied notebook the language_info the course's kernel reports.
+
+    The released notebooks say only ``{"name": "python"}``; JupyterLab writes the kernel's full
+    language_info (Python version, lexer, ...) into a notebook as soon as its kernel starts, which
+    marks a notebook the learner has not touched as unsaved.  The kernel runs on this same Python.
+    """
+    if path.suffix != ".ipynb":
+        return
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        info = notebook["metadata"]["language_info"]
+    except (ValueError, KeyError, TypeError):
+        return
+    if not isinstance(info, dict) or info.get("name") != "python":
+        return
+    from ipykernel.ipkernel import IPythonKernel
+
+    if info != IPythonKernel.language_info:
+        notebook["metadata"]["language_info"] = dict(IPythonKernel.language_info)
+        text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+
+
 def _update_name(target: Path, digest: str) -> Path:
     return target.with_name(f"{target.stem}.update-{digest[:8]}{target.suffix}")
 
@@ -104,6 +128,7 @@ def sync_workspace(release_dir: Path | None = None, workspace: Path | None = Non
             # is lost by putting the released version there.
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+            _fit_to_kernel(target)
             report.added.append(target)
         elif digest in seen or _digest(target) == digest:
             # The learner already has this release (possibly with their own work in it).
@@ -113,6 +138,7 @@ def sync_workspace(release_dir: Path | None = None, workspace: Path | None = Non
             offered = _update_name(target, digest)
             if not offered.exists():
                 shutil.copy2(source, offered)
+                _fit_to_kernel(offered)
                 report.updates_offered.append(offered)
         if digest not in seen:
             seen.append(digest)
