@@ -157,14 +157,19 @@ lccn AS (
     FROM d WHERE lccn_raw IS NOT NULL
 ),
 t_sf AS (  -- 245 $a $n $p, each without the ISBD punctuation that ends it
-    SELECT record_id, subfield_seq, code, cat_trim(value, 1) AS v,
-           lag(code) OVER (PARTITION BY record_id ORDER BY subfield_seq) AS prev
-    FROM cat_sf WHERE tag = '245' AND occ = 1 AND code IN ('a', 'n', 'p')
+    SELECT *, lag(code) OVER w AS prev, lag(v) OVER w AS prev_v
+    FROM (  -- a part number's final full stop is ISBD's, even after 'I' ('Episode I.')
+        SELECT record_id, subfield_seq, code,
+               cat_trim(value, CASE WHEN code = 'n' THEN 0 ELSE 1 END) AS v
+        FROM cat_sf WHERE tag = '245' AND occ = 1 AND code IN ('a', 'n', 'p'))
+    WINDOW w AS (PARTITION BY record_id ORDER BY subfield_seq)
 ),
-t AS (  -- joined with ISBD's own punctuation: 'Title. Part 2, Name of part' ('Title ; Title')
+t AS (  -- joined with ISBD's own punctuation: 'Title. Part 2, Name of part' ('Title ; Title'),
+        -- where a part that kept its full stop ('Episode I.') needs no second one
     SELECT record_id,
         string_agg(CASE WHEN prev IS NULL THEN '' WHEN code = 'a' AND prev = 'a' THEN ' ; '
-                        WHEN code = 'p' AND prev = 'n' THEN ', ' ELSE '. ' END || v, ''
+                        WHEN code = 'p' AND prev = 'n' THEN ', '
+                        WHEN prev_v LIKE '%.' THEN ' ' ELSE '. ' END || v, ''
                    ORDER BY subfield_seq) AS title
     FROM t_sf WHERE v IS NOT NULL GROUP BY record_id
 )
