@@ -460,7 +460,12 @@ def _errata_records() -> bytes:
         "990101s1999    nyu           000 0 eng  ",
         [_df("245", "00", "a", "Annual report.", "n", "Part 2,", "p", "Finance.")],
     )
-    return world.as_marc() + dday.as_marc() + report.as_marc()
+    episode = _record(
+        "   99054323 ",
+        "990101s1999    nyu           000 1 eng  ",
+        [_df("245", "10", "a", "Star Wars,", "n", "Episode I.", "p", "Darth Maul's revenge.")],
+    )
+    return world.as_marc() + dday.as_marc() + report.as_marc() + episode.as_marc()
 
 
 @pytest.fixture(scope="module")
@@ -478,6 +483,7 @@ def test_title_strips_isbd_punctuation_from_every_part(errata):
         ("A world in focus. Central and South America", "a unique text for social studies"),
         ("Disaster at D-Day", "the Germans defeat the Allies"),  # only the first 245 counts
         ("Annual report. Part 2, Finance", None),
+        ("Star Wars. Episode I, Darth Maul's revenge", None),
     ]
     assert not errata.execute("SELECT count(*) FROM bib WHERE title LIKE '% :%'").fetchone()[0]
 
@@ -514,3 +520,70 @@ def test_subject_headings_keep_every_subfield_in_order(errata):
     ).fetchall()
     joined = " ".join(headings)
     assert all(v.rstrip(".") in joined for (v,) in values)  # no subfield lost
+
+
+# --- witness rows in the shadow database (course.data.witness) ----------------------------------
+
+
+def _library_titles() -> bytes:
+    out = b""
+    for n, title in enumerate(("The Library of the mind.", "library hours", "Libraries today")):
+        out += _record(
+            f"9{n}000001",
+            "990101s1999    nyu           000 0 eng  ",
+            [_df("245", "00", "a", title)],
+        ).as_marc()
+    return out
+
+
+def test_a_witness_edit_makes_the_two_like_answer_to_1_4_fail():
+    from course.data import witness
+
+    reference = "SELECT bib_id, title FROM bib WHERE title ILIKE '%library%' ORDER BY ALL"
+    two_likes = (
+        "SELECT bib_id, title FROM bib WHERE title LIKE '%library%' OR title LIKE '%Library%' "
+        "ORDER BY ALL"
+    )
+    con = duckdb.connect()
+    load_marc(_library_titles(), con, progress=False)
+    build_catalog(con, progress=False)
+    assert witness.missing_witnesses(con) == ["library_in_capitals"]
+    assert con.execute(reference).fetchall() == con.execute(two_likes).fetchall()  # the defect
+
+    assert witness.apply_witnesses(con, "marc") == ["library_in_capitals"]
+    build_catalog(con, progress=False)
+    assert witness.missing_witnesses(con) == []
+    assert con.execute("SELECT title FROM bib ORDER BY bib_id").fetchall() == [
+        ("THE LIBRARY OF THE MIND",),
+        ("library hours",),
+        ("Libraries today",),
+    ]
+    assert con.execute(reference).fetchall() != con.execute(two_likes).fetchall()
+    with pytest.raises(ValueError, match="no witness stage"):
+        witness.apply_witnesses(con, "later")
+    con.close()
+
+
+def test_every_witness_names_its_exercise_and_a_known_stage():
+    from course.data import witness
+
+    names = [w.name for w in witness.WITNESSES]
+    assert len(names) == len(set(names))
+    for w in witness.WITNESSES:
+        assert w.stage in witness.STAGES and w.exercises and w.why.endswith(".")
+
+
+def test_the_built_shadow_database_holds_every_witness():
+    from course import config
+    from course.data import witness
+    from course.data.build import is_built
+
+    path = config.database_path("shadow")
+    if not is_built():
+        pytest.skip("shadow.duckdb is not built with the current recipe (run `course data`)")
+    with duckdb.connect(str(path), read_only=True) as shadow:
+        assert witness.missing_witnesses(shadow) == []
+        assert shadow.execute(
+            "SELECT count(*) FROM bib WHERE title ILIKE '%library%' "
+            "AND NOT (title LIKE '%library%' OR title LIKE '%Library%')"
+        ).fetchone()[0]

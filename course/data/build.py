@@ -4,7 +4,8 @@ What it makes, under ``config.data_dir()``:
 
 * ``library.duckdb``: the learners' database (opened read-only by ``course.db.connect``);
 * ``shadow.duckdb``: the same schema over a disjoint sample of records and another seed, for the
-  hidden tests, so that a hard-coded answer fails there;
+  hidden tests, so that a hard-coded answer fails there, plus the witness rows of
+  ``course.data.witness`` that make answers wrong in general fail there too;
 * ``loadlab/``: the files of the load labs (made from the learners' catalog);
 * ``build-stamp.json``: the recipe that was built, row counts and per-table checksums.
 
@@ -31,7 +32,7 @@ import duckdb
 import numpy
 
 from course import config
-from course.data import install
+from course.data import install, witness
 
 __all__ = [
     "BUILD_VERSION",
@@ -205,12 +206,22 @@ def _build_one(
             f"{name}: MARC records",
             lambda: load_marc(marc, con, records=sample.records, progress=progress),
         )
+        if name == "shadow":
+            witness.apply_witnesses(con, "marc")
         steps.run(f"{name}: catalog", lambda: build_catalog(con, progress=progress))
         library = _optional("library", report, f"The library system in {name}.duckdb")
         steps.run(
             f"{name}: library system",
             lambda: library and library.generate_library(con, seed=sample.seed, progress=progress),
         )
+        if name == "shadow" and library:
+            witness.apply_witnesses(con, "library")
+            missing = witness.missing_witnesses(con)
+            if missing and sample == SAMPLES["shadow"]:
+                raise RuntimeError(
+                    "The shadow database lacks the witness rows for "
+                    f"{', '.join(missing)}: see course/data/witness.py."
+                )
         if name == "library":
             loadfiles = _optional("loadfiles", report, "The load-lab files")
             steps.run(
@@ -277,6 +288,8 @@ def build(
     data.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     report = BuildReport()
+    # The recipe as the build starts: code edited while it runs must make the stamp stale.
+    built_recipe = recipe(samples)
     with install.build_lock(data):
         marc_path = ensure_marc_file(Path(marc_file) if marc_file else None, progress=progress)
         marc = marc_path.read_bytes()
@@ -301,7 +314,7 @@ def build(
         }
         install.write_stamp(
             data / STAMP_NAME,
-            {"recipe": recipe(samples), "databases": databases, "skipped": report.skipped},
+            {"recipe": built_recipe, "databases": databases, "skipped": report.skipped},
         )
     return report
 

@@ -1,0 +1,99 @@
+"""Witness rows: small, deterministic edits to the shadow database that make a wrong answer show.
+
+A hidden check compares a learner's query with the reference on the shadow database.  It can only
+catch a query that is wrong in general when the shadow data holds a row on which the two differ:
+a *witness* for the distinction the question's text makes.  The sampled records do not always
+hold one (no title in the shadow sample had ``LIBRARY`` in capitals, so exercise 1.4's
+``LIKE '%library%' OR LIKE '%Library%'`` passed both checks).  Each :class:`Witness` here makes
+one such row and says which exercise needs it and why.
+
+Edits run at a named stage of the shadow build (``"marc"``: on the raw MARC tables, before the
+catalog is built from them, so every derived table agrees with the edited record; ``"library"``:
+after the library system is generated) and choose their rows with an ``ORDER BY`` on ids, so
+the same recipe gives the same witnesses.  ``present`` is a query that counts the witness rows in
+the built database; the build fails when a witness is missing, so a change in the sample or the
+generator cannot silently remove one.
+
+To add a witness: append a :class:`Witness` to :data:`WITNESSES` (and a fixture answer that the
+witness makes fail, next to the exercise's other fixtures).  Witnesses are applied to the shadow
+database only: the learners' database stays the records as LoC wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+__all__ = ["STAGES", "WITNESSES", "Witness", "apply_witnesses", "missing_witnesses"]
+
+STAGES = ("marc", "library")
+
+
+@dataclass(frozen=True)
+class Witness:
+    """One distinction the shadow data must be able to show."""
+
+    name: str
+    exercises: tuple[str, ...]  # the exercise ids whose hidden check relies on it
+    why: str  # the wrong answer it catches, in a sentence
+    stage: str  # when the edit runs: one of STAGES
+    edit: str  # SQL run on the shadow database at that stage
+    present: str  # SQL giving the number of witness rows in the built database (must be > 0)
+
+
+# The first 245 $a of a record, where the catalog's bib.title starts.
+_TITLE_A = """
+    SELECT s.record_id, s.field_seq, s.subfield_seq
+    FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+    WHERE f.tag = '245' AND s.code = 'a'
+      AND f.field_seq = (SELECT min(field_seq) FROM marc_field g
+                         WHERE g.record_id = f.record_id AND g.tag = '245')
+      AND s.subfield_seq = (SELECT min(subfield_seq) FROM marc_subfield t
+                            WHERE t.record_id = s.record_id AND t.field_seq = s.field_seq
+                              AND t.code = 'a')
+"""
+
+WITNESSES: tuple[Witness, ...] = (
+    Witness(
+        name="library_in_capitals",
+        exercises=("q1_4",),
+        why=(
+            "Titles in capitals (as old card conversions wrote them) make "
+            "LIKE '%library%' OR LIKE '%Library%' miss a title that ILIKE finds."
+        ),
+        stage="marc",
+        edit=f"""
+            UPDATE marc_subfield SET value = upper(value)
+            FROM (
+                SELECT a.record_id, a.field_seq, a.subfield_seq
+                FROM ({_TITLE_A}) a JOIN marc_subfield v USING (record_id, field_seq, subfield_seq)
+                WHERE v.value LIKE '%Library%'
+                ORDER BY a.record_id LIMIT 2
+            ) w
+            WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
+              AND marc_subfield.subfield_seq = w.subfield_seq
+        """,
+        present="""
+            SELECT count(*) FROM bib WHERE title LIKE '%LIBRARY%'
+              AND title NOT LIKE '%library%' AND title NOT LIKE '%Library%'
+        """,
+    ),
+)
+
+
+def apply_witnesses(con: duckdb.DuckDBPyConnection, stage: str) -> list[str]:
+    """Run the edits of ``stage`` on ``con``; return the names of the witnesses applied."""
+    if stage not in STAGES:
+        raise ValueError(f"There is no witness stage {stage!r}: use one of {', '.join(STAGES)}.")
+    done = []
+    for witness in WITNESSES:
+        if witness.stage == stage:
+            con.execute(witness.edit)
+            done.append(witness.name)
+    return done
+
+
+def missing_witnesses(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the witnesses with no row in ``con`` (a built shadow database): should be none."""
+    return [w.name for w in WITNESSES if not con.execute(w.present).fetchone()[0]]
