@@ -121,6 +121,18 @@ def test_sandbox_errors_are_one_sentence_and_values_are_escaped():
     assert "&lt;b&gt;" in box.result.value and "<b>bold" not in box.result.value
 
 
+def test_sandbox_suggests_only_the_course_tables():
+    """DuckDB's own guess for a missing table can be one of its system tables (duckdb_indexes for
+    bib): the sandbox names only tables the learner can query, here the demo shelf."""
+    box = widgets.sandbox(sql="SELECT title FROM bib")
+    box.run()
+    assert "There is no table called bib" in box.feedback.value
+    assert "duckdb_" not in box.feedback.value and "shelf" in box.feedback.value
+    box.editor.value = "SELECT title FROM shelv"
+    box.run()
+    assert "did you mean shelf?" in box.feedback.value
+
+
 # -- hints ----------------------------------------------------------------------------------------
 
 

@@ -6,17 +6,60 @@ the sandbox is tied to an exercise) runs the exercise's visible check and shows 
 
 from __future__ import annotations
 
+import difflib
 import html
+import re
 
 import ipywidgets as w
 
 from course import check
 from course.check import progress
-from course.check.database import SqlProblem
+from course.check.database import SqlProblem, connection
 from course.check.display import html_table, result_preview
 from course.widgets.quiz import status_html
 
 __all__ = ["Sandbox", "sandbox"]
+
+#: The check engine's sentence for a missing table; DuckDB's own "did you mean" may name one of its
+#: system tables (``duckdb_indexes`` for ``bib``), which a learner cannot use.
+_NO_TABLE = re.compile(r"^(There is no table called (\S+) in the course database[^:]*): (.*)$")
+
+
+def _course_tables() -> list[str]:
+    """The tables and views of the data the sandbox queries (the demo shelf, or the course's)."""
+    try:
+        cur = connection("library")[0].cursor()
+        try:
+            rows = cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'library' "
+                "UNION SELECT view_name FROM duckdb_views() "
+                "WHERE database_name = 'library' AND NOT internal ORDER BY 1"
+            ).fetchall()
+        finally:
+            cur.close()
+    except Exception:  # no data: keep the engine's sentence as it is
+        return []
+    return [row[0] for row in rows]
+
+
+def course_table_tip(sentence: str) -> str:
+    """``sentence`` with a missing table's suggestion limited to the course's own tables."""
+    found = _NO_TABLE.match(sentence)
+    tables = _course_tables() if found else []
+    if not tables:
+        return sentence
+    start, name, tip = found.groups()
+    suggested = re.match(r"did you mean (\S+)\?$", tip)
+    if suggested and suggested.group(1) in tables:
+        return sentence
+    close = difflib.get_close_matches(name.lower(), tables, n=1, cutoff=0.6)
+    if close:
+        return f"{start}: did you mean {close[0]}?"
+    if len(tables) == 1:
+        return f"{start}: the only table here is {tables[0]}."
+    if len(tables) <= 8:
+        return f"{start}: the tables here are {', '.join(tables)}."
+    return f"{start}: check the spelling (docs/data-dictionary.md lists every table)."
 
 
 class Sandbox(w.VBox):
@@ -58,7 +101,7 @@ class Sandbox(w.VBox):
             names, rows, nrows = result_preview(self.editor.value, limit=self.limit)
         except SqlProblem as problem:
             self.result.value = ""
-            self.feedback.value = status_html(problem.sentence)
+            self.feedback.value = status_html(course_table_tip(problem.sentence))
             return
         except Exception as exc:  # the sandbox must never show a traceback
             self.result.value = ""
