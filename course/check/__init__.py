@@ -52,6 +52,7 @@ from course.check.api import (
     hidden,
     hint,
     mistakes,
+    model,
     query,
     state,
     value,
@@ -67,6 +68,7 @@ __all__ = [
     "hidden",
     "value",
     "state",
+    "model",
     "hint",
     "mistakes",
     "exercise",
@@ -98,6 +100,8 @@ for _name in (
     "course.check._safe",
     "course.check.guard",
     "course.check.demo",
+    "course.check.erdiagram",
+    "course.check.model_checks",
 ):
     _safe.lock_module(_name)
 _safe.protect_submodule("course", "check")

@@ -1,4 +1,5 @@
-"""What notebook cells call: ``show``, ``query``, ``hidden``, ``value``, ``state``, ``hint``.
+"""What notebook cells call: ``show``, ``query``, ``hidden``, ``value``, ``state``, ``model``,
+``hint``.
 
 Each check finds its exercise in the bank and evaluates the answer: a pass prints one ✓ line; a
 failure raises :class:`~course.check.feedback.CheckFailed`, which shows as one ✗ line.  Checks
@@ -9,12 +10,13 @@ return one.
 
 from __future__ import annotations
 
-from course.check import database, guard, progress, state_checks
+from course.check import database, guard, model_checks, progress, state_checks
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
 from course.check.bank import BankError, Exercise, find_exercise, label_for
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, report
+from course.check.model_checks import evaluate_model
 from course.check.query_checks import evaluate_query, evaluate_value
 from course.check.state_checks import evaluate_state
 
@@ -24,6 +26,7 @@ __all__ = [
     "hidden",
     "value",
     "state",
+    "model",
     "hint",
     "mistakes",
     "exercise",
@@ -58,6 +61,8 @@ def evaluate(
             return evaluate_state(ex, answer, hidden=hidden, scratch=scratch)
         if ex.kind == "value":
             return evaluate_value(ex, answer, hidden=hidden)
+        if ex.kind == "model":
+            return evaluate_model(ex, answer, hidden=hidden)
         return evaluate_query(ex, answer, hidden=hidden)
     except SqlProblem as problem:
         return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
@@ -111,6 +116,11 @@ def state(answer, qid: str, *, module=None, scratch: bool = False) -> None:
     report(_checked(answer, qid, module=module, scratch=scratch))
 
 
+def model(answer, qid: str, *, module=None) -> None:
+    """Check a data model written as mermaid ``erDiagram`` text against the exercise's designs."""
+    report(_checked(answer, qid, module=module))
+
+
 def hint(qid: str, *, module=None) -> None:
     """Print the next hint of an exercise (one more each call)."""
     out = stdout()
@@ -144,3 +154,4 @@ def clear_cache() -> None:
     database.clear_cache()
     _HINTS_SHOWN.clear()
     state_checks.clear_cache()
+    model_checks.clear_cache()

@@ -37,7 +37,7 @@ __all__ = [
     "schema_path",
 ]
 
-KINDS = ("query", "state", "value")
+KINDS = ("query", "state", "value", "model")
 _QID = re.compile(r"^q(\d+)_(\d+)([a-z]?)$")
 
 try:  # the C loader is ~10x faster
@@ -59,6 +59,7 @@ class Mistake:
     sql: str | None = None
     value: object = None
     has_value: bool = False
+    model: str | None = None  # model exercises: a wrong erDiagram design
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,13 @@ class Exercise:
     hints: tuple = ()
     mistakes: tuple = ()
     text_match: str = "casefold"
+    # model exercises (course.check.model_checks)
+    alternatives: tuple = ()  # other valid designs, erDiagram text
+    synonyms: tuple = ()  # ((name, (other names, ...)), ...)
+    explain: tuple = ()  # ((element, sentence for its first difference), ...)
+    optionality: bool = True  # compare zero-or vs one-or ends too
+    foreign_keys: bool = False  # the design's FK attributes must be there, marked FK
+    identifiers: tuple = ()  # ((entity, ((attr, ...), ...)), ...): other valid PKs
     # state exercises
     setup: str = ""
     attach: bool = False
@@ -177,6 +185,7 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
                 sql=m.get("sql"),
                 value=m.get("value"),
                 has_value="value" in m,
+                model=m.get("model"),
             )
             for m in entry.get("mistakes", []) or []
         )
@@ -192,6 +201,17 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
             hints=tuple(str(h) for h in entry.get("hints", []) or []),
             mistakes=mistakes,
             text_match=entry.get("text_match", "casefold"),
+            alternatives=tuple(str(t) for t in entry.get("alternatives", []) or []),
+            synonyms=tuple(
+                (str(k), tuple(str(n) for n in v)) for k, v in (entry.get("synonyms") or {}).items()
+            ),
+            explain=tuple((str(k), str(v)) for k, v in (entry.get("explain") or {}).items()),
+            optionality=bool(entry.get("optionality", True)),
+            foreign_keys=bool(entry.get("foreign_keys", False)),
+            identifiers=tuple(
+                (str(k), tuple(tuple(str(a) for a in pk) for pk in v))
+                for k, v in (entry.get("identifiers") or {}).items()
+            ),
             setup=str(entry.get("setup", "") or ""),
             attach=bool(entry.get("attach", False)),
             tables=tuple(entry.get("tables", []) or []),

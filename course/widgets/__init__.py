@@ -10,10 +10,12 @@ that tests and styles can find: ``course-quiz``, ``course-sandbox``, ``course-hi
     widgets.hints("q0_2")
     widgets.progress()
     widgets.projector()                 # a facilitator's screen: large text, group quizzes
+    widgets.diagram(q4_1)               # draw a model written as mermaid erDiagram text
 """
 
 from __future__ import annotations
 
+from course.widgets.diagram import Diagram, diagram
 from course.widgets.hints import Hints, hints
 from course.widgets.progress import Progress, module_summary, progress
 from course.widgets.projector import Projector, projector
@@ -35,4 +37,6 @@ __all__ = [
     "projector",
     "Projector",
     "group_mode",
+    "diagram",
+    "Diagram",
 ]
