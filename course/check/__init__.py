@@ -59,6 +59,7 @@ from course.check.api import (
 )
 from course.check.bank import BankError, validate_bank
 from course.check.demo import use_demo
+from course.check.design_checks import attempt, build
 from course.check.display import show
 from course.check.feedback import CheckFailed, Result
 
@@ -75,6 +76,8 @@ __all__ = [
     "evaluate",
     "clear_cache",
     "use_demo",
+    "build",
+    "attempt",
     "validate_bank",
     "CheckFailed",
     "Result",
@@ -100,6 +103,7 @@ for _name in (
     "course.check._safe",
     "course.check.guard",
     "course.check.demo",
+    "course.check.design_checks",
     "course.check.erdiagram",
     "course.check.model_checks",
 ):

@@ -69,6 +69,7 @@ class Probe:
     sql: str
     message: str
     tag: str
+    given: str = ""  # statements that must succeed first (a first copy before the duplicate)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ class Exercise:
     accept: tuple = ()
     contents: bool = True
     allow_statements: tuple = ()
+    # open designs (course.check.design_checks): graded by behaviour, not by the reference's text
+    design: bool = False
+    draw: tuple = ()  # ((placeholder, kind), ...): values drawn fresh per check
+    same_as: tuple = ()  # ((learner query, expected query, message), ...)
+    stored_once: tuple = ()  # ((query listing facts, message), ...)
     hidden: bool = True
     bank_path: Path | None = None
 
@@ -218,8 +224,17 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
             types=entry.get("types", "loose"),
             reject=_probes(entry.get("reject"), "reject"),
             accept=_probes(entry.get("accept"), "accept"),
-            contents=bool(entry.get("contents", True)),
+            contents=bool(entry.get("contents", not entry.get("design", False))),
             allow_statements=tuple(s.upper() for s in entry.get("allow_statements", []) or []),
+            design=bool(entry.get("design", False)),
+            draw=tuple((str(k), str(v)) for k, v in (entry.get("draw") or {}).items()),
+            same_as=tuple(
+                (str(c["sql"]), str(c["expected"]), str(c["message"]))
+                for c in entry.get("same_as", []) or []
+            ),
+            stored_once=tuple(
+                (str(c["sql"]), str(c["message"])) for c in entry.get("stored_once", []) or []
+            ),
             hidden=bool(entry.get("hidden", True)),
             bank_path=path,
         )
@@ -228,7 +243,12 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
 
 def _probes(items, default_tag: str) -> tuple:
     return tuple(
-        Probe(sql=str(p["sql"]), message=str(p["message"]), tag=str(p.get("tag", default_tag)))
+        Probe(
+            sql=str(p["sql"]),
+            message=str(p["message"]),
+            tag=str(p.get("tag", default_tag)),
+            given=str(p.get("given", "") or ""),
+        )
         for p in items or []
     )
 

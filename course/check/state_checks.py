@@ -15,20 +15,31 @@ reference script runs the same way once per process, and the two states are comp
 4. contents: each table holds the reference's rows (unless ``contents: false``).
 
 Reject and accept statements should name their columns (``INSERT INTO t (a, b) VALUES ...``)
-so that a learner's column order does not matter.
+so that a learner's column order does not matter.  A probe's ``given`` statements run first in
+the same transaction and must succeed (the first copy before its duplicate): so a design that
+refuses everything cannot pass a reject probe.
+
+Open designs (``design: true``, see :mod:`course.check.design_checks`) are graded by behaviour:
+the reference's columns must be there (more are fine), keys are not compared with the
+reference's, contents are not compared; probe values are drawn fresh per check (``draw``), and a
+normalization is graded by ``same_as`` (the learner's tables rebuild the sheet) and
+``stored_once`` (each fact in one row), both checked after the setup's own tables are emptied.
+Order: schema, lossless, stored once, probes, keys, contents.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from course.check import database, messages
+from course.check import database, design_checks, messages
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.answers import read_answer
 from course.check.bank import BankError, Exercise
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, passed
 from course.check.shapes import (
+    TYPE_WORDS,
+    _kind,
     compare_columns,
     compare_contents,
     compare_keys,
@@ -87,10 +98,15 @@ def _run_script(con, script: str, extra: tuple = ()) -> None:
         pass
 
 
-def _probe(con, sql: str) -> bool:
-    """Whether ``sql`` succeeds; the change is rolled back either way."""
+def _probe(con, sql: str, given: str = "") -> bool | None:
+    """Whether ``sql`` succeeds after ``given`` (None: ``given`` itself failed); rolled back."""
     con.execute("BEGIN TRANSACTION")
     try:
+        if given.strip():
+            try:
+                con.execute(given)
+            except _Error:
+                return None
         con.execute(sql)
         return True
     except _Error:
@@ -102,6 +118,15 @@ def _probe(con, sql: str) -> bool:
             pass
 
 
+def _given_refused(probe, values) -> str:
+    first = " ".join(design_checks.fill(probe.given, values).split())
+    first = first if len(first) <= 90 else first[:89] + "…"
+    return (
+        f"A good row was refused before the check could try the next one ({first}): is a "
+        "constraint too strict, or is a required column missing from your table?"
+    )
+
+
 _REFERENCES: dict[tuple, tuple] = {}
 
 
@@ -110,26 +135,35 @@ def clear_cache() -> None:
     _REFERENCES.clear()
 
 
-def _reference(ex: Exercise, db: str):
+def _reference(ex: Exercise, db: str, values: dict | None = None):
+    values = values or {}
     stamp = database.connection(db)[1] if ex.attach else None
-    key = (ex.qid, str(ex.bank_path), ex.reference, ex.setup, stamp)
+    key = (ex.qid, str(ex.bank_path), ex.reference, ex.setup, stamp, tuple(values.items()))
     hit = _REFERENCES.get(key)
     if hit is not None:
         return hit
     con = _environment(ex, db)
     try:
         before = set(table_names(con))
+        expected, listed = design_checks.facts(con, ex)
         try:
             con.execute(ex.reference)
         except _Error as exc:
             raise BankError(f"The reference SQL of {ex.qid} fails: {exc}") from None
         tables = list(ex.tables) or [n for n in table_names(con) if n not in before]
         shapes = {name.casefold(): shape_of(con, name) for name in tables}
+        if ex.same_as or ex.stored_once:
+            design_checks.empty_tables(con, sorted(before))
+            problem = design_checks.lossless_problem(con, ex, expected)
+            problem = problem or design_checks.stored_once_problem(con, ex, listed, before)
+            if problem:
+                raise BankError(f"{ex.qid}: the reference fails its own check: {problem}")
+        fill = design_checks.fill
         for probe in ex.reject:
-            if _probe(con, probe.sql):
+            if _probe(con, fill(probe.sql, values), fill(probe.given, values)) is not False:
                 raise BankError(f"{ex.qid}: the reference accepts the reject probe {probe.sql!r}.")
         for probe in ex.accept:
-            if not _probe(con, probe.sql):
+            if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
                 raise BankError(f"{ex.qid}: the reference rejects the accept probe {probe.sql!r}.")
     finally:
         con.close()
@@ -137,13 +171,32 @@ def _reference(ex: Exercise, db: str):
     return tables, shapes
 
 
+def _design_columns(mine, ref) -> str | None:
+    """An open design: the columns the exercise names must be there, of the right kind."""
+    have = {c.casefold(): ty for c, ty in mine.columns}
+    for col, ref_type in ref.columns:
+        my_type = have.get(col.casefold())
+        if my_type is None:
+            return (
+                f"Table {ref.name} has no column called {col}: the exercise names the columns "
+                "the checks use, so keep that name."
+            )
+        if _kind(my_type) != _kind(ref_type):
+            mine_w = TYPE_WORDS.get(_kind(my_type), my_type)
+            want_w = TYPE_WORDS.get(_kind(ref_type), ref_type)
+            return f"Column {ref.name}.{col} holds {mine_w}, but this design needs {want_w}."
+    return None
+
+
 def evaluate_state(
     ex: Exercise, raw_answer, *, hidden: bool = False, scratch: bool = False
 ) -> Result:
     """Check a state exercise (see the module docstring); returns a :class:`Result`."""
     db = "shadow" if hidden else "library"
-    tables, shapes = _reference(ex, db)
+    values = design_checks.draw_values(ex, hidden) if ex.draw else {}
+    tables, shapes = _reference(ex, db, values)
     answer = read_answer(raw_answer)
+    expected, listed, before = [], [], set()
     if scratch:
         from course import db as course_db
 
@@ -159,6 +212,8 @@ def evaluate_state(
                 hidden=hidden,
             )
         con = _environment(ex, db)
+        before = set(table_names(con))
+        expected, listed = design_checks.facts(con, ex)  # before the learner's script runs
         script = answer.sql if answer.sql is not None else answer.scalar
         try:
             _run_script(con, script, ex.allow_statements)
@@ -174,16 +229,42 @@ def evaluate_state(
                 return failed(ex, sentence, "schema", hidden=hidden)
             mine[name] = shape_of(con, present[name.casefold()])
         for name in tables:
-            problem = compare_columns(mine[name], shapes[name.casefold()], ex)
+            if ex.design:
+                problem = _design_columns(mine[name], shapes[name.casefold()])
+            else:
+                problem = compare_columns(mine[name], shapes[name.casefold()], ex)
             if problem:
                 return failed(ex, problem, "schema", hidden=hidden)
+        if (ex.same_as or ex.stored_once) and not scratch:
+            design_checks.empty_tables(con, sorted(before))
+            problem = design_checks.lossless_problem(con, ex, expected)
+            if problem:
+                return failed(ex, problem, "lossless", hidden=hidden)
+            problem = design_checks.stored_once_problem(con, ex, listed, before)
+            if problem:
+                return failed(ex, problem, "stored_once", hidden=hidden)
+        fill = design_checks.fill
+        if ex.design:  # good rows first: a design that refuses them cannot judge the bad ones
+            for probe in ex.accept:
+                if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
+                    message = fill(probe.message, values)
+                    return failed(ex, message, "constraints", probe.tag, hidden=hidden)
         for probe in ex.reject:
-            if _probe(con, probe.sql):
-                return failed(ex, probe.message, "constraints", probe.tag, hidden=hidden)
-        for probe in ex.accept:
-            if not _probe(con, probe.sql):
-                return failed(ex, probe.message, "constraints", probe.tag, hidden=hidden)
+            outcome = _probe(con, fill(probe.sql, values), fill(probe.given, values))
+            if outcome is None:
+                return failed(
+                    ex, _given_refused(probe, values), "constraints", "given", hidden=hidden
+                )
+            if outcome:
+                message = fill(probe.message, values)
+                return failed(ex, message, "constraints", probe.tag, hidden=hidden)
+        for probe in () if ex.design else ex.accept:
+            if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
+                message = fill(probe.message, values)
+                return failed(ex, message, "constraints", probe.tag, hidden=hidden)
         for name in tables:
+            if ex.design:
+                continue  # keys are the learner's choice; the probes judged what they do
             problem = compare_keys(mine[name], shapes[name.casefold()])
             if problem:
                 return failed(ex, problem, "schema", hidden=hidden)
@@ -195,6 +276,12 @@ def evaluate_state(
     finally:
         con.close()
     note = " on a second copy of the data too" if hidden else ""
+    if ex.design:
+        note = " with other test rows too" if hidden else ""
+        what = ", ".join(tables)
+        return passed(
+            ex, f"your design ({what}) keeps out every bad row tried{note}.", hidden=hidden
+        )
     if len(tables) == 1:
         return passed(ex, f"your table {tables[0]} is right{note}.", hidden=hidden)
     return passed(ex, f"your tables {', '.join(tables)} are right{note}.", hidden=hidden)
