@@ -9,7 +9,10 @@ the day the item was acquired).  Around them, as in a real acquisitions module:
 * invoices sometimes carry shipping lines that belong to no order line, and a handful of
   invoices (service charges, a credit) have no order line at all;
 * invoiced amounts mostly match the order price, sometimes not;
-* each fund has a yearly allocation; some funds overspend.
+* each fund has a yearly allocation; some funds overspend;
+* the funds roll up to summary funds in ``fund_tree``, as the allocated funds of an ILS ledger
+  roll up to its summary funds (Alma's "summary" and "allocated" funds, FOLIO's fund groups):
+  four levels from the consortium's materials budget down to the funds orders are charged to.
 
 Fiscal years run July-June (see ``course.data.library_calendar``).  A line is charged to the fund
 of the fiscal year in which its purchase order was placed.
@@ -23,7 +26,7 @@ import pandas as pd
 from course.data import library_calendar as cal
 from course.data.collection import Collection
 
-__all__ = ["VENDORS", "FUNDS", "ORDER_TYPES", "make_acquisitions"]
+__all__ = ["VENDORS", "FUNDS", "FUND_TREE", "ORDER_TYPES", "make_acquisitions", "fund_tree_frame"]
 
 ORDER_TYPES = ("firm", "standing", "approval")
 #: code, name, country, languages supplied, fill rate, mean lead days, (firm, standing, approval)
@@ -53,6 +56,30 @@ FUNDS = (
     ("INTL", "International and foreign-language materials", ""),
     ("ADD", "Added copies and replacements", ""),
 )
+#: code, name, parent code of the summary funds; every code of FUNDS hangs under one of them
+#: (_FUND_PARENTS).  The same tree every year.  Two branches of it are placed by the seed
+#: (_FUND_SHAPES), so that the learners' and the shadow database have differently shaped ledgers
+#: and a fund tree typed in from one does not fit the other.
+FUND_TREE = (
+    ("MAT", "Consortium materials budget", None),
+    ("MONO", "Monographs", "MAT"),
+    ("SUBJ", "Subject funds", "MONO"),
+    ("SPEC", "Special audiences", "MONO"),
+    ("MAINT", "Collection maintenance", "MAT"),
+)
+_FUND_PARENTS = {
+    "GEN": "SUBJ",
+    "HUM": "SUBJ",
+    "HIST": "SUBJ",
+    "SOC": "SUBJ",
+    "SCI": "SUBJ",
+    "JUV": "SPEC",
+    "INTL": "SPEC",
+    "ADD": "MAINT",
+}
+#: (parent of SPEC, parent of INTL): four ledger shapes, each four levels deep (MAT > MONO >
+#: SUBJ > GEN), none with an empty summary fund.
+_FUND_SHAPES = (("MONO", "SPEC"), ("MAT", "SPEC"), ("MONO", "SUBJ"), ("MAT", "SUBJ"))
 _SERVICE_CHARGES = (
     ("Shelf-ready processing fee", 180.0),
     ("Approval plan profile maintenance", 250.0),
@@ -221,11 +248,25 @@ def make_acquisitions(
     return {
         "vendor": vendor_frame,
         "fund": fund,
+        # Drawn last, so the shape of the tree changes no other table.
+        "fund_tree": fund_tree_frame(int(rng.integers(len(_FUND_SHAPES)))),
         "purchase_order": purchase_order,
         "order_line": order_line,
         "invoice": invoice,
         "invoice_line": invoice_line,
     }
+
+
+def fund_tree_frame(shape: int = 0) -> pd.DataFrame:
+    """The fund hierarchy: summary funds first (parents before children), then the funds.
+
+    ``shape`` picks one of ``_FUND_SHAPES``: where "Special audiences" and "International" sit."""
+    spec_parent, intl_parent = _FUND_SHAPES[shape]
+    parents = {"SPEC": spec_parent}
+    rows = [(c, name, parents.get(c, parent), "summary") for c, name, parent in FUND_TREE]
+    fund_parents = {**_FUND_PARENTS, "INTL": intl_parent}
+    rows += [(code, name, fund_parents[code], "allocated") for code, name, _ in FUNDS]
+    return pd.DataFrame(rows, columns=["code", "name", "parent_code", "fund_type"])
 
 
 def _invoices(order_line: pd.DataFrame, vendor, received, qty, unit, rng):
