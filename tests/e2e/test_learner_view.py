@@ -105,4 +105,12 @@ def test_widgets_survive_a_reload_and_a_reopen(lab, page):
     page.wait_for_timeout(2000)
     page.shots("reopened")
     assert WIDGET_ERROR not in lab.notebook.text_content()
+    # Each widget shows its saved state under one plain line (course custom.css), since no
+    # kernel is behind it until its cell runs again.
+    for box in WIDGET_BOXES:
+        widget = lab.notebook.locator(box)
+        lab.expect(widget).to_have_count(1)
+        lab.expect(widget).to_have_class(re.compile(r"jupyter-widgets-disconnected"))
+        line = widget.evaluate("e => getComputedStyle(e, '::before').content")
+        assert line == '"Run this cell to use it again."', (box, line)
     assert lab.real_console_errors() == []

@@ -1,0 +1,11 @@
+"""Learners' JupyterLab loads the course's custom.css (beside this file, in ``custom/``)."""
+
+import os
+
+c = get_config()  # noqa: F821 (traitlets provides get_config to config files)
+c.LabApp.custom_css = True
+# JupyterLab serves custom.css from the web app's ``static_custom_path``, which otherwise points
+# only at the user's own Jupyter config folder.
+c.ServerApp.tornado_settings.update(
+    {"static_custom_path": [os.path.join(os.path.dirname(os.path.abspath(__file__)), "custom")]}
+)
