@@ -22,8 +22,8 @@ Cleaning rules, from MARC 21 and ISBD practice:
   and ``qualifier``.
 * Agents (1XX main entries, 7XX added entries) are one row per normalised heading (NACO-like:
   no diacritics, no punctuation, upper case), shown in their most frequent form.
-  ``bib_agent.role`` comes from the relator (``$e``, ``$j`` in X11, else ``$4``) when there is one
-  (RDA Appendix I.2 creators: author, compiler, artist ...), else from the tag (1XX creator).
+  ``bib_agent.role`` says which kind of field the name is in (1XX ``creator``, 7XX
+  ``contributor``); what the agent did is the relator (``$e``; ``$j`` in X11; else ``$4``).
 * Subject headings keep every subfield in order: the main heading's subfields (a repeated
   ``$a`` too) joined by spaces, then each ``$v``/``$x``/``$y``/``$z`` after ``--``.
 * Subjects (600/610/611/630/650/651) are one row per heading per vocabulary, and every shorter

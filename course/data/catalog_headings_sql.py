@@ -49,16 +49,9 @@ h AS (
     FROM g
 )
 SELECT record_id, field_seq, tag, agent_type, name, dates,
-    -- what the agent did, from the relator when the field has one (RDA Appendix I.2 counts
-    -- authors, compilers, artists, composers, cartographers, photographers as creators);
-    -- without a relator, the main entry (1XX) is the creator and an added entry (7XX) not
-    CASE WHEN regexp_matches(lower(coalesce(relator_terms, relator_codes, '')),
-                             '(^|; )((joint|supposed|attributed) )?(author|compiler|comp\.?|artist'
-                             || '|composer|cartographer|photographer|creator|aut|cre|cmp|com|art'
-                             || '|pht|ctg)(;|$)')
-              THEN 'creator'
-         WHEN coalesce(relator_terms, relator_codes) IS NOT NULL THEN 'contributor'
-         WHEN tag LIKE '1%' THEN 'creator' ELSE 'contributor' END AS role,
+    -- which kind of field the name is in (main or added entry), not what the agent did: a 100
+    -- can be an editor, a 700 a joint author; what they did is in the relator, when cataloged
+    CASE WHEN tag LIKE '1%' THEN 'creator' ELSE 'contributor' END AS role,
     coalesce(relator_terms, relator_codes) AS relator,
     trim(regexp_replace(upper(strip_accents(name || coalesce(' ' || dates, ''))),
                         '[^\pL\pN]+', ' ', 'g')) AS name_key
@@ -93,8 +86,8 @@ FROM cat_agent_field f JOIN ids USING (agent_type, name_key)
 ORDER BY f.record_id, f.field_seq;
 """
 
-# Parts of each subject field: the main heading (part_key 0) then each $v/$x/$y/$z subdivision,
-# then one row per prefix heading (depth 0 = main heading alone).
+# Parts of each subject field: the main heading (part_key 0) then each $v/$x/$y/$z subdivision
+# (part_key n = the n-th), then one row per prefix heading (depth 0 = main heading alone).
 SUBJECT_PARTS = r"""
 CREATE OR REPLACE TEMP TABLE cat_subject_sf AS
 SELECT * FROM cat_sf WHERE tag IN ('600', '610', '611', '630', '650', '651');
@@ -105,22 +98,29 @@ CREATE OR REPLACE TEMP TABLE cat_subject_field AS
              WHEN '3' THEN 'nal' WHEN '5' THEN 'cash' WHEN '6' THEN 'rvm'
              WHEN '7' THEN coalesce(lower(cat_trim(arg_min(value, subfield_seq)
                                                    FILTER (code = '2'), 1)), 'unspecified')
-             ELSE 'unspecified' END AS vocabulary,
-        string_agg(value, ' ' ORDER BY subfield_seq) FILTER (
-            regexp_full_match(code, '[a-z]') AND code NOT IN ('v', 'x', 'y', 'z')
-            AND NOT (code = 'e' AND tag <> '611') AND NOT (code = 'j' AND tag = '611')) AS main_raw
+             ELSE 'unspecified' END AS vocabulary
     FROM cat_subject_sf GROUP BY record_id, field_seq;
 
--- the texts of the parts: main heading (part_key 0), then each $v/$x/$y/$z subdivision
+-- the texts of the parts, every lettered subfield in the record's order: the main heading
+-- (part_key 0: $a, a repeated $a, $b $c $d $t ... joined by spaces), then each $v/$x/$y/$z
+-- subdivision with any other subfield that follows it (relators $e, and $j in 611, left out)
 CREATE OR REPLACE TEMP TABLE cat_subject_text AS
-WITH parts AS (
-    SELECT record_id, field_seq, 0 AS part_key, NULL::VARCHAR AS kind, cat_part(main_raw) AS text
-    FROM cat_subject_field
-    UNION ALL
-    SELECT record_id, field_seq, subfield_seq,
-        CASE code WHEN 'v' THEN 'form' WHEN 'x' THEN 'topical' WHEN 'y' THEN 'chronological'
-             ELSE 'geographic' END, cat_part(value)
-    FROM cat_subject_sf WHERE code IN ('v', 'x', 'y', 'z')
+WITH sf AS (
+    SELECT record_id, field_seq, subfield_seq, code, value,
+        sum((code IN ('v', 'x', 'y', 'z'))::INTEGER) OVER (
+            PARTITION BY record_id, field_seq ORDER BY subfield_seq ROWS UNBOUNDED PRECEDING
+        ) AS part_key
+    FROM cat_subject_sf
+    WHERE regexp_full_match(code, '[a-z]')
+      AND NOT (code = 'e' AND tag <> '611') AND NOT (code = 'j' AND tag = '611')
+),
+parts AS (
+    SELECT record_id, field_seq, part_key,
+        CASE WHEN part_key > 0 THEN CASE arg_min(code, subfield_seq) WHEN 'v' THEN 'form'
+             WHEN 'x' THEN 'topical' WHEN 'y' THEN 'chronological' ELSE 'geographic' END
+        END AS kind,
+        cat_part(string_agg(value, ' ' ORDER BY subfield_seq)) AS text
+    FROM sf GROUP BY record_id, field_seq, part_key
 )
 SELECT p.*, f.tag, f.vocabulary FROM parts p JOIN cat_subject_field f USING (record_id, field_seq);
 
