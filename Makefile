@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help lab test setup test-setup data workspace check release bench lint
+.PHONY: help lab test setup test-setup data workspace check release bench lint handouts
 
 help:
 	@echo "make lab      set everything up, build the data, open JupyterLab at the start page"
@@ -16,6 +16,7 @@ help:
 	@echo "make check    the instructors' pipeline gate over every assignment"
 	@echo "make release  regenerate release/ from source/"
 	@echo "make bench    print the performance figures"
+	@echo "make handouts one printable page per module for group sessions (in workspace/handouts)"
 
 lab: setup
 	@$(BIN)/course lab --port $(PORT)
@@ -44,6 +45,9 @@ release: setup
 
 bench: test-setup
 	@$(BIN)/course bench
+
+handouts: setup
+	@$(BIN)/course handouts
 
 lint: test-setup
 	@$(BIN)/ruff check course tests bench tools source nbgrader_config.py

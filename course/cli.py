@@ -7,6 +7,7 @@
     course release      regenerate release/ from source/ (instructors, after editing source/)
     course check        the pipeline gate over every assignment (non-zero exit on any failure)
     course bench        run the benchmarks in bench/ and print their figures
+    course handouts     printable one-page handouts per module for group sessions
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -121,6 +122,17 @@ def _cmd_bench(args) -> int:
     return status
 
 
+def _cmd_handouts(args) -> int:
+    from course.handouts import default_out_dir, write_handouts
+
+    out = args.out or default_out_dir()
+    written = write_handouts(out=out, modules=args.module or None)
+    print(
+        f"{len(written)} handout(s) written to {out}: open index.html there and print with Ctrl+P."
+    )
+    return 0
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
     from course.data.obtain import ObtainError
@@ -177,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run the benchmarks")
     p.add_argument("name", nargs="*", help="only benchmarks whose name contains this")
     p.set_defaults(func=_cmd_bench)
+    p = sub.add_parser("handouts", help="printable one-page handouts for group sessions")
+    p.add_argument("module", nargs="*", help="only these modules (e.g. 02-summarizing-collections)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="folder to write to (default: <workspace>/handouts)"
+    )
+    p.set_defaults(func=_cmd_handouts)
     return parser
 
 

@@ -296,3 +296,31 @@ def test_the_gate_fails_a_module_whose_pause_point_lost_its_tag(tmp_path):
     messages = [f.message for f in static_findings(copy)]
     assert any("without the 'pause-point' tag" in m for m in messages), messages
     assert any("needs two or more" in m for m in messages), messages
+
+
+# -- handouts -------------------------------------------------------------------------------------
+
+
+def test_a_handout_holds_the_modules_pause_points_quizzes_and_key_points(tmp_path):
+    from course import config
+    from course.handouts import handout, write_handouts
+
+    module = "02-summarizing-collections"
+    nb = nbformat.read(config.repo_root() / "source" / module / f"{module}.ipynb", 4)
+    tagged = [c for c in nb.cells if "pause-point" in c.metadata.get("tags", [])]
+    calls = re.findall(
+        r'widgets\.quiz\("([^"]+)", "([^"]+)"\)', "\n".join(c.source for c in nb.cells)
+    )
+    made = handout(module)
+    assert made.title.startswith("02 ·")
+    assert len(made.pause_points) == len(tagged) >= 2
+    assert [q["prompt"] for q in made.quizzes] == [
+        widgets.quiz_bank(b)["questions"][q]["prompt"] for b, q in calls
+    ]
+    assert "count(*)" in made.key_points
+    (page,) = write_handouts(out=tmp_path, modules=[module])
+    text = page.read_text()
+    assert (tmp_path / "index.html").exists()
+    heading = tagged[0].source.split("\n", 1)[0].replace("### ⏸ ", "")
+    assert heading in text
+    assert text.count('<section class="pause">') == len(tagged)

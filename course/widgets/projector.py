@@ -24,6 +24,7 @@ shape and weight, not colour alone.  The heading puts them in JupyterLab's table
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -380,3 +381,10 @@ def to_pause_point(cell, number: int, title: str):
     if PAUSE_TAG not in tags:
         tags.append(PAUSE_TAG)
     return cell
+
+
+# ``course lab --projector`` starts kernels with COURSE_PROJECTOR=1: charts and ``%%sql`` are
+# sized for the room from the setup cell on (it imports this module after loading jupysql).
+_FROM_ENVIRONMENT: dict = {}
+if os.environ.get("COURSE_PROJECTOR", "").strip() == "1":
+    _kernel_settings(True, _FROM_ENVIRONMENT)
