@@ -114,3 +114,97 @@ def test_widgets_survive_a_reload_and_a_reopen(lab, page):
         line = widget.evaluate("e => getComputedStyle(e, '::before').content")
         assert line == '"Run this cell to use it again."', (box, line)
     assert lab.real_console_errors() == []
+
+
+# -- a learner's mistakes in module 01: one sentence each, never a traceback ---------------------
+
+MODULE01 = _notebook("01-querying-the-catalog")
+SETUP = "%load_ext course.kernel"
+#: Language codes are stored in small letters (MARC 21 Bibliographic, 008/35-37).
+OLD_ANSWER = "SELECT bib_id, title FROM bib WHERE language = 'FRE'"
+#: The query's condition typed after the closing triple quotes: Python cannot read line 2.
+BROKEN_ANSWER = (
+    'q1_1 = """SELECT bib_id, title FROM bib"""\nWHERE language = \'fre\'\ncheck.show(q1_1)'
+)
+
+
+def _one_sentence(lab, cell) -> str:
+    """The cell's only output: one error line (the red box), no traceback, nothing printed."""
+    lab.expect(lab.outputs(cell, lab.STDERR)).to_have_count(1)
+    lab.expect(lab.outputs(cell, lab.STDOUT)).to_have_count(0)
+    text = lab.output_text(cell).strip()
+    assert len(text.splitlines()) == 1, text
+    assert not [sign for sign in TRACEBACK_SIGNS if sign in text], text
+    return text
+
+
+def test_a_failed_answer_cell_is_not_checked_as_the_old_answer(lab, page):
+    """A learner's first answer gets its feedback; they then break the answer cell (SQL outside
+    the triple quotes): that cell says so in one sentence, and the check says the answer cell did
+    not finish instead of judging the answer that is no longer on screen."""
+    _need_data()
+    from course.kernel import sentence_for
+
+    try:
+        compile(BROKEN_ANSWER, "<cell>", "exec")
+    except SyntaxError as exc:
+        expected_syntax = sentence_for(exc, BROKEN_ANSWER)
+    else:
+        pytest.fail("BROKEN_ANSWER should not be valid Python")
+    assert expected_syntax and "outside the triple quotes" in expected_syntax
+
+    lab.open(MODULE01)
+    lab.run_cell(lab.code_cell(SETUP))
+    answer = lab.code_cell("q1_1 = None")
+    check_cell = lab.next_code_cell(answer)
+    assert 'check.query(q1_1, "q1_1")' in lab.source(check_cell)
+
+    # 1. A first (wrong) answer, run and checked: the check judges it.
+    lab.set_source(answer, f'q1_1 = """{OLD_ANSWER}"""\ncheck.show(q1_1)')
+    lab.run_cell(answer)
+    lab.run_cell(check_cell)
+    old_feedback = _one_sentence(lab, check_cell)
+    assert old_feedback.startswith("✗ Question 1.1")
+
+    # 2. The answer cell is changed and no longer runs: one sentence there...
+    lab.set_source(answer, BROKEN_ANSWER)
+    lab.run_cell(answer)
+    assert _one_sentence(lab, answer) == expected_syntax
+    # ...and the check refuses to judge the old answer.
+    lab.run_cell(check_cell)
+    check_cell.scroll_into_view_if_needed()
+    page.shots("stale-answer")
+    stale = _one_sentence(lab, check_cell)
+    assert stale.startswith("✗ Question 1.1"), stale
+    # The sentence wraps between words (the course's custom.css), never inside one.
+    pre = lab.outputs(check_cell, lab.STDERR).locator("pre")
+    assert pre.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+    assert "older answer" in stale and stale != old_feedback, stale
+    assert lab.real_console_errors() == []
+
+
+def test_a_restarted_kernel_answers_in_one_sentence(lab, page):
+    """After Kernel → Restart, a hint cell and a check cell run before the setup cell each say
+    in one sentence what to run, with no traceback."""
+    _need_data()
+    lab.open(MODULE01)
+    lab.run_cell(lab.code_cell(SETUP))
+    lab.menu("Kernel", "kernelmenu:restart")
+    dialog = page.locator(".jp-Dialog")
+    lab.expect(dialog).to_contain_text("Restart")
+    dialog.locator(".jp-Dialog-footer button.jp-mod-accept").click()
+    lab.expect(dialog).to_have_count(0)
+    lab.wait_idle()
+
+    hint_cell = lab.code_cell('widgets.hints("q1_1")')
+    lab.run_cell(hint_cell)
+    hint = _one_sentence(lab, hint_cell)
+    assert hint.startswith("✗") and "run the first code cell" in hint, hint
+
+    check_cell = lab.next_code_cell(lab.code_cell("q1_1 = None"))
+    lab.run_cell(check_cell)
+    check_cell.scroll_into_view_if_needed()
+    page.shots("restarted-check")
+    sentence = _one_sentence(lab, check_cell)
+    assert sentence.startswith("✗") and "q1_1" in sentence and "answer cell" in sentence, sentence
+    assert lab.real_console_errors() == []
