@@ -15,7 +15,8 @@ row of the learner's tables.
 
 For the notebook: :func:`build` runs a learner's script in their scratch database, in a schema of
 its own named after the exercise (dropped and made again each time, so a module can be redone from
-the top), and prints what the database now knows; :func:`attempt` tries one statement there and
+the top), after the exercise's own ``setup`` (the old order sheet, read from the course data),
+and prints what the database now knows; :func:`attempt` tries one statement there and
 rolls it back, saying in one sentence whether the rules let it in.
 """
 
@@ -27,10 +28,11 @@ import re
 
 import duckdb
 
-from course.check import messages
+from course.check import database, messages
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
-from course.check.bank import BankError, Exercise
+from course.check.bank import BankError, Exercise, find_exercise
+from course.check.database import SqlProblem
 
 __all__ = [
     "draw_values",
@@ -124,6 +126,12 @@ def explain_refusal(message: str) -> str:
     if found:
         what = "primary key" if found.group(2) == "primary key" else "UNIQUE rule"
         return f"Refused: another row already has {found.group(1)}, and the {what} says no twice."
+    found = re.search(r'constraint violation: duplicate key "(.+?)"', message)
+    if found:
+        return (
+            f"Refused: {found.group(1)} comes twice, and a primary key or UNIQUE rule says no "
+            "twice."
+        )
     found = re.search(r"NOT NULL constraint failed: (\S+)", message)
     if found:
         return f"Refused: {found.group(1)} is missing (NULL), and NOT NULL makes it required."
@@ -269,7 +277,10 @@ def _summary(con, schema: str) -> list[str]:
             [schema, table],
         ).fetchall()
         said = []
+        keyed = {c for kind, cols, _r, _e in rules if kind == "PRIMARY KEY" for c in cols}
         for kind, cols, ref, expression in rules:
+            if kind == "NOT NULL" and len(cols) == 1 and cols[0] in keyed:
+                continue  # a primary key is required anyway
             cols = ", ".join(cols)
             if kind == "NOT NULL":
                 said.append(f"{cols} required")
@@ -295,12 +306,17 @@ def _summary(con, schema: str) -> list[str]:
 def build(script, qid: str) -> None:
     """Run the learner's script in a fresh schema ``qid`` of their scratch database; never raises.
 
+    ``script`` may be None for an exercise with a ``setup``: then only its starting tables.
+
     Prints what was built (tables, rows, the rules DuckDB now enforces) or one sentence.
     """
     out = stdout()
-    if not isinstance(script, str) or not script.strip():
+    given = isinstance(script, str) and bool(script.strip())
+    ex = _exercise(str(qid))
+    if not given and (ex is None or not ex.setup.strip()):
         _print("There is nothing to build yet: write your SQL statements in the quotes.", file=out)
         return
+    script = script if given else ""
     try:
         schema = _schema_for(qid)
         con = _scratch()
@@ -311,8 +327,13 @@ def build(script, qid: str) -> None:
         con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         con.execute(f'CREATE SCHEMA "{schema}"')
         con.execute(f"SET search_path = '{schema},main'")
+        if ex is not None and ex.attach:
+            _attach(con)  # stays attached: views over the course data read it later
+            con.execute(f"SET search_path = '{schema},library.main'")
+        if ex is not None and ex.setup.strip():
+            con.execute(ex.setup)  # the exercise's own starting tables (the old order sheet)
         try:
-            statements = duckdb.extract_statements(script)
+            statements = duckdb.extract_statements(script) if given else []
         except _Error as exc:
             _print(messages.sql_error(str(exc), script)[1], file=out)
             return
@@ -330,12 +351,31 @@ def build(script, qid: str) -> None:
             _print(line, file=out)
     except _Error as exc:
         _print(f"Could not build: {explain_refusal(str(exc))}", file=out)
+    except SqlProblem as problem:
+        _print(problem.sentence, file=out)
     finally:
         try:
             con.execute("SET search_path = 'main'")
         except _Error:
             pass
         con.close()
+
+
+def _exercise(qid: str):
+    try:
+        return find_exercise(qid)
+    except BankError:
+        return None
+
+
+def _attach(con) -> bool:
+    known = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'library'"
+    ).fetchone()[0]
+    if known:
+        return False
+    database.attach_course(con, "library")
+    return True
 
 
 def attempt(sql, qid: str) -> None:
