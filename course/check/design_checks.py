@@ -229,12 +229,17 @@ def stored_once_problem(con, ex: Exercise, listed: list, skip=()) -> str | None:
     columns = _text_columns(con, skip)
     for (_sql, message), values in zip(ex.stored_once, listed, strict=True):
         counts = dict.fromkeys(values, 0)
-        for table, column in columns:
-            for value, n in con.execute(
-                f'SELECT "{column}", count(*) FROM main."{table}" WHERE "{column}" IN '
-                "(SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        if columns and values:
+            parts = " UNION ALL ".join(
+                f'SELECT "{c}" AS v FROM main."{t}" WHERE "{c}" IN (SELECT f FROM facts)'
+                for t, c in columns
+            )
+            found = con.execute(
+                f"WITH facts AS (SELECT unnest(?::VARCHAR[]) AS f) "
+                f"SELECT v, count(*) FROM ({parts}) GROUP BY v",
                 [list(values)],
-            ).fetchall():
+            ).fetchall()
+            for value, n in found:
                 counts[value] = counts.get(value, 0) + n
         for value in values:
             if counts[value] != 1:

@@ -39,6 +39,7 @@ from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, passed
 from course.check.shapes import (
     TYPE_WORDS,
+    Shape,
     _kind,
     compare_columns,
     compare_contents,
@@ -171,6 +172,15 @@ def _reference(ex: Exercise, db: str, values: dict | None = None):
     return tables, shapes
 
 
+def _columns_only(con, name: str) -> Shape:
+    columns = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [name],
+    ).fetchall()
+    return Shape(name, tuple((c, str(t)) for c, t in columns), (), frozenset(), None)
+
+
 def _design_columns(mine, ref) -> str | None:
     """An open design: the columns the exercise names must be there, of the right kind."""
     have = {c.casefold(): ty for c, ty in mine.columns}
@@ -227,7 +237,10 @@ def evaluate_state(
             if name.casefold() not in present:
                 sentence = f"There is no table called {name}: check the name in CREATE TABLE."
                 return failed(ex, sentence, "schema", hidden=hidden)
-            mine[name] = shape_of(con, present[name.casefold()])
+            if ex.design:  # only the columns: rows and keys are judged by the probes
+                mine[name] = _columns_only(con, present[name.casefold()])
+            else:
+                mine[name] = shape_of(con, present[name.casefold()])
         for name in tables:
             if ex.design:
                 problem = _design_columns(mine[name], shapes[name.casefold()])
