@@ -297,8 +297,10 @@ def make_collection(bibs: pd.DataFrame, rng: np.random.Generator) -> Collection:
         & (item_q[order] > 0.5)
         & (rng.random(n_items) < 0.03)
     )
-    # Expected checkouts per open day: steep in popularity, shared between copies.
-    per_title = np.minimum(50.0 * (q[item_bib] / 0.1) ** -2.4 / 1460.0, 1.0)
+    # Expected checkouts per open day: steep in popularity, shared between copies.  (Scaled so
+    # that the course database keeps about 330,000 loans: with popularity following what a
+    # title is, fewer of the most popular records are reference books that never circulate.)
+    per_title = np.minimum(45.0 * (q[item_bib] / 0.1) ** -2.4 / 1460.0, 1.0)
     demand = per_title / bib_copies**0.6 * rng.lognormal(0.0, 0.5, size=n_items)
     demand *= np.where(branch == STORAGE_BRANCH_ID, 0.25, 1.0)
     demand[~np.isin(item_coll, ("adult", "juvenile")) | withdrawn] = 0.0
