@@ -95,25 +95,44 @@ def test_widgets_survive_a_reload_and_a_reopen(lab, page):
     for box in WIDGET_BOXES:
         lab.expect(lab.notebook.locator(box)).to_have_count(1)
 
-    # 2. Close the notebook and shut its kernel down, then open it again: a new kernel.
+    # 2. Close the notebook and shut its kernel down, then open it again: a new kernel. Each
+    #    widget shows its saved state under one plain line (course custom.css), since no kernel
+    #    is behind it until its cell runs again.
+    _close_and_reopen(lab, page, notebook)
+    page.shots("reopened")
+    _saved_widgets_shown(lab)
+
+    # 3. Saved again before any widget cell ran (the new kernel has no widgets), closed and
+    #    reopened once more: the widgets are still there (course.widgets.saved kept their state).
+    page.keyboard.press("ControlOrMeta+s")
+    lab.expect(lab.current_tab()).not_to_have_class(re.compile(r"jp-mod-dirty"))
+    _close_and_reopen(lab, page, notebook)
+    page.shots("reopened-twice")
+    _saved_widgets_shown(lab)
+    assert lab.real_console_errors() == []
+
+
+def _close_and_reopen(lab, page, notebook: str) -> None:
     lab.menu("File", "filemenu:close-and-cleanup")
     dialog = page.locator(".jp-Dialog")
+    page.wait_for_timeout(500)
     if dialog.count():
         dialog.get_by_role("button", name="Ok").click()
+    lab.expect(lab.notebook).to_have_count(0)
     lab.open(notebook)
     _rendered_markdown(lab)
+    lab.notebook.locator(".jp-OutputArea-output").last.scroll_into_view_if_needed()
     page.wait_for_timeout(2000)
-    page.shots("reopened")
+
+
+def _saved_widgets_shown(lab) -> None:
     assert WIDGET_ERROR not in lab.notebook.text_content()
-    # Each widget shows its saved state under one plain line (course custom.css), since no
-    # kernel is behind it until its cell runs again.
     for box in WIDGET_BOXES:
         widget = lab.notebook.locator(box)
         lab.expect(widget).to_have_count(1)
         lab.expect(widget).to_have_class(re.compile(r"jupyter-widgets-disconnected"))
         line = widget.evaluate("e => getComputedStyle(e, '::before').content")
         assert line == '"Run this cell to use it again."', (box, line)
-    assert lab.real_console_errors() == []
 
 
 # -- a learner's mistakes in module 01: one sentence each, never a traceback ---------------------

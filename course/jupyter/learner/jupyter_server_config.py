@@ -1,4 +1,4 @@
-"""Learners' JupyterLab loads the course's custom.css (beside this file, in ``custom/``)."""
+"""Learners' JupyterLab: the course's custom.css (``custom/``) and a pre-save hook for widgets."""
 
 import os
 
@@ -9,3 +9,6 @@ c.LabApp.custom_css = True
 c.ServerApp.tornado_settings.update(
     {"static_custom_path": [os.path.join(os.path.dirname(os.path.abspath(__file__)), "custom")]}
 )
+
+# A saved notebook keeps what it needs to show its widgets when reopened (course.widgets.saved).
+c.ContentsManager.pre_save_hook = "course.widgets.saved.pre_save_hook"
