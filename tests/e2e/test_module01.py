@@ -40,7 +40,7 @@ def test_wrong_answer_shows_one_sentence_not_a_traceback(lab, page):
 
     lab.open(NOTEBOOK)
     lab.run_all()
-    setup = lab.code_cell("%load_ext sql")
+    setup = lab.code_cell("%load_ext course.kernel")
     lab.expect(lab.outputs(setup, lab.STDOUT)).to_contain_text("Ready")
 
     answer = lab.code_cell(f"{QID} = None")
