@@ -171,6 +171,9 @@ def run_lab(
             f"The start page is missing from your workspace ({workspace}): run `course workspace` "
             "(or `make lab`) to copy the course notebooks there."
         )
+    # Settings added after the environment was installed (make installs only when pyproject.toml
+    # changes) reach it here; this writes nothing when they are in place.
+    setup_jupyter()
     token = token or secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
     print(
