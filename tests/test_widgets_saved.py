@@ -77,3 +77,11 @@ def test_the_hook_reads_the_copy_on_disk_and_never_stops_a_save(tmp_path):
     pre_save_hook(model=odd, path="gone.ipynb", contents_manager=None)
     assert odd == {"type": "notebook", "content": {"cells": "not a list"}}
     pre_save_hook(model={"type": "file", "content": "text"}, path="a.txt")
+
+
+def test_the_course_setup_turns_saving_widget_state_on(tmp_path):
+    from course.lab import setup_jupyter
+
+    setup_jupyter(tmp_path)
+    overrides = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
