@@ -66,13 +66,27 @@ def test_visible_feedback_reveals_no_expected_values(data_dir, capsys):
         "SELECT code, name FROM branch WHERE branch_id > 2 ORDER BY name",
         "SELECT code, upper(name) FROM branch ORDER BY name",
         "SELECT code, name, branch_type FROM branch",
-        "SELECT name, code FROM branch ORDER BY code DESC",
     ]
     for sql in wrong:
         result = check.evaluate(sql, "q90_10", module=TEST_BANK)
         assert not result.passed
         for name in names:
             assert name not in result.sentence and name not in repr(result)
+
+
+def test_an_order_error_names_the_learners_own_first_row_out_of_place(data_dir):
+    # The rows are right, only their order is not: the sentence points at the learner's own row
+    # (already on their screen), never at the row that should be there instead.
+    sql = "SELECT name, code FROM branch ORDER BY code DESC"
+    con = duckdb.connect(str(data_dir / "library.duckdb"), read_only=True)
+    mine = con.execute(sql).fetchall()
+    want = con.execute("SELECT name, code FROM branch ORDER BY name").fetchall()
+    con.close()
+    first = next(i for i, (a, b) in enumerate(zip(mine, want, strict=True)) if a != b)
+    result = check.evaluate(sql, "q90_10", module=TEST_BANK)
+    assert result.tag == "order"
+    assert f"your row {first + 1}, ('{mine[first][0]}', '{mine[first][1]}')" in result.sentence
+    assert want[first][0] not in result.sentence
 
 
 def test_labels():

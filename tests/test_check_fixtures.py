@@ -101,6 +101,8 @@ def test_fixture_answer(bank, qid, kind, variant, course_data, monkeypatch):
     result = check.evaluate(answer, qid, module=bank, hidden=hidden)
     assert not result.passed, f"wrong answer passed: {variant}"
     assert result.tag == variant["tag"], result.line()
+    if "says" in variant:  # the sentence a learner reads, not only its tag
+        assert variant["says"] in result.sentence, result.line()
     _one_sentence(result)
 
 

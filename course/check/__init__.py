@@ -100,6 +100,7 @@ for _name in (
     "course.check.bank",
     "course.check.messages",
     "course.check.explain",
+    "course.check.sqltext",
     "course.check._safe",
     "course.check.guard",
     "course.check.demo",

@@ -59,6 +59,8 @@ class Mistake:
     sql: str | None = None
     value: object = None
     has_value: bool = False
+    #: a regex the answer's SQL must match for this mistake to name an answer with no rows
+    text: str | None = None
     model: str | None = None  # model exercises: a wrong erDiagram design
 
 
@@ -191,6 +193,7 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
                 sql=m.get("sql"),
                 value=m.get("value"),
                 has_value="value" in m,
+                text=m.get("text"),
                 model=m.get("model"),
             )
             for m in entry.get("mistakes", []) or []

@@ -11,7 +11,7 @@ import re
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.messages import number, plural
 
-__all__ = ["describe", "fill_message", "FAMILY_WORDS"]
+__all__ = ["describe", "fill_message", "first_difference", "row_text", "FAMILY_WORDS"]
 
 FAMILY_WORDS = {
     "number": "numbers",
@@ -105,11 +105,62 @@ def describe(diff, mine, ref, sql: str | None) -> str:
     if diff.stage == "order":
         if sql is not None and not _ORDER_BY.search(sql):
             return "Your rows are right but in no particular order: add ORDER BY."
+        position = info.get("position")
+        if position is not None and mine is not None and position < len(mine.rows):
+            return (
+                f"Your rows are right but not in the expected order: the first one out of place "
+                f"is your row {number(position + 1)}, {row_text(mine.rows[position])}; check "
+                "the ORDER BY columns and ASC or DESC."
+            )
         return (
             "Your rows are right but not in the expected order: check the ORDER BY columns "
             "and ASC or DESC."
         )
     return "Your result is not the expected one."
+
+
+def _cell_text(key) -> str:
+    family, value = key[0], key[1] if len(key) > 1 else None
+    if family == 0 or value is None:
+        return "NULL"
+    if family == 2:
+        return number(value)
+    text = str(value)
+    if family == 4:
+        text = text if len(text) <= 40 else text[:39] + "…"
+        return f"'{text}'"
+    return text
+
+
+def row_text(row) -> str:
+    """A learner's row as ``(1204, 'Title', 1999)`` (at most five values)."""
+    cells = [_cell_text(k) for k in row[:5]]
+    return "(" + ", ".join(cells) + (", …" if len(row) > 5 else "") + ")"
+
+
+def first_difference(mine, ref) -> str:
+    """One clause naming the first row that differs (``""`` when none can be named)."""
+    if mine is None or ref is None or mine.truncated or ref.truncated:
+        return ""
+    if mine.ncols == ref.ncols:
+        pool = {}
+        for row in ref.rows:
+            pool[row] = pool.get(row, 0) + 1
+        for i, row in enumerate(mine.rows):
+            if pool.get(row, 0):
+                pool[row] -= 1
+            else:
+                return (
+                    f"there, your row {number(i + 1)}, {row_text(row)}, is not in the expected "
+                    "result."
+                )
+        for row, left in pool.items():
+            if left:
+                return f"there, the expected result has the row {row_text(row)}; yours does not."
+    return (
+        f"there it has {plural(mine.nrows, 'row')} and {plural(mine.ncols, 'column')}, "
+        f"expected {plural(ref.nrows, 'row')} and {plural(ref.ncols, 'column')}."
+    )
 
 
 class _Fields(dict):

@@ -9,6 +9,7 @@ mistake of the exercise; a match gives that mistake's own message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from course.check import database
@@ -17,10 +18,11 @@ from course.check.answers import read_answer, resultset_frame
 from course.check.bank import BankError, Exercise
 from course.check.cells import Table, cell
 from course.check.database import SqlProblem
-from course.check.explain import describe, fill_message
+from course.check.explain import describe, fill_message, first_difference
 from course.check.feedback import Result, failed, passed
 from course.check.messages import number, plural
 from course.check.results import Spec, compare, same_cell
+from course.check.sqltext import diagnose, strip_comments, typed_in_literals
 
 __all__ = ["evaluate_query", "evaluate_value", "reference", "learner_table"]
 
@@ -67,6 +69,14 @@ _KINDS_OF_ANSWER = {
 }
 
 
+OVERFIT_TYPED = (
+    "Your query is right on the course data but not on a second copy with different records: "
+    "it relies on values typed in ({}) instead of conditions that say what you want."
+)
+OTHER_DATA = (
+    "Your query is right on the course data but gives a different result on a second copy "
+    "with different records"
+)
 OVERFIT = (
     "Your query is right on the course data but not on a second copy with different records: "
     "does it rely on values typed in (record numbers, counts, titles) instead of conditions "
@@ -119,7 +129,18 @@ def _mistake_spec(spec: Spec, ncols: int) -> Spec:
     return replace(spec, names="loose", column_order="any", order_by=keys)
 
 
-def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table):
+def _shows(mistake, sql: str | None) -> bool:
+    """Whether the answer's text shows a mistake whose result has no rows (issue 9.16: an empty
+    result alone matches every empty answer, whatever its cause)."""
+    if not mistake.text or not sql:
+        return False
+    try:
+        return re.search(mistake.text, strip_comments(sql), re.I | re.S) is not None
+    except re.error:
+        raise BankError(f"The text pattern of mistake {mistake.tag} is not valid.") from None
+
+
+def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table, sql=None):
     """The listed mistake whose result the learner's equals: first with the exercise's own
     ordering, then ignoring order (a learner who made the mistake AND sorted differently
     still deserves the mistake's sentence rather than a generic one).  Mistakes that are only
@@ -129,9 +150,12 @@ def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table
         if mistake.sql is None:
             continue
         try:
-            candidates.append((mistake, database.cached_select(mistake.sql, db)))
+            theirs = database.cached_select(mistake.sql, db)
         except SqlProblem:
             continue
+        if mine.nrows == 0 and theirs.nrows == 0 and not _shows(mistake, sql):
+            continue
+        candidates.append((mistake, theirs))
     for mistake, theirs in candidates:
         if compare(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
             return mistake
@@ -164,13 +188,23 @@ def evaluate_query(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
             return passed(ex, "correct on a second copy of the data too.", hidden=True)
         shape = f"{plural(ref.nrows, 'row')}, {plural(ref.ncols, 'column')}"
         return passed(ex, f"correct ({shape}).")
-    if hidden and evaluate_query(ex, raw_answer).passed:
-        # Right on the course data, wrong on other records: the query fits this data only.
-        return failed(ex, OVERFIT, diff.stage, "overfit", hidden=True)
-    mistake = _matching_mistake(ex, mine, db, spec, ref)
+    mistake = _matching_mistake(ex, mine, db, spec, ref, answer.sql)
     if mistake is not None:
         sentence = fill_message(mistake.message, mine, ref)
         return failed(ex, sentence, diff.stage, mistake.tag, hidden=hidden)
+    if hidden and evaluate_query(ex, raw_answer).passed:
+        # Right on the course data, wrong on other records: say "typed in" only when the text
+        # holds values that explain it; otherwise name the first difference.
+        typed = typed_in_literals(answer.sql, ex.reference)
+        if typed:
+            shown = ", ".join(typed[:3])
+            return failed(ex, OVERFIT_TYPED.format(shown), diff.stage, "overfit", hidden=True)
+        first = first_difference(mine, ref)
+        sentence = OTHER_DATA + (f": {first}" if first else ".")
+        return failed(ex, sentence, diff.stage, "other_data", hidden=True)
+    rule = diagnose(answer.sql, diff, mine, ref, ex.reference)
+    if rule is not None:
+        return failed(ex, rule[1], diff.stage, rule[0], hidden=hidden)
     sentence = describe(diff, mine, ref, answer.sql)
     if hidden:
         sentence = "On a second copy of the data with different records, " + _lower(sentence)

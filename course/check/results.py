@@ -178,7 +178,9 @@ def _compare(learner: Table, ref: Table, spec: Spec, mapping, content_ok) -> Dif
         mine = [tuple(row[k] for k in keys) for row in rows]
         theirs = [tuple(row[k] for k in keys) for row in ref.rows]
         if not _same_sequence(mine, theirs, tol):
-            return Diff("order", "order", {})
+            pairs = enumerate(zip(mine, theirs, strict=True))
+            first = next((i for i, (x, y) in pairs if not _same_row(x, y, tol)), 0)
+            return Diff("order", "order", {"position": first})
     return _MATCH
 
 

@@ -104,6 +104,14 @@ def _tables(seed: int, scale: int = 1) -> dict[str, pd.DataFrame]:
                 f"{rng.choice(_NOUN)} Press",
             )
         )
+    # Witnesses (issue 9.18): 'library' in small letters in both databases, and in capitals in the
+    # shadow one only, so `LIKE '%library%' OR title LIKE '%Library%'` passes the visible check
+    # of exercise 1.4 and fails the hidden one, as it does on the course data.
+    witnesses = {5: "A guide to library work"}
+    if seed == SEEDS["shadow"]:
+        witnesses[11] = "THE LIBRARY OF BABEL"
+    for bib_id, title in witnesses.items():
+        bibs[bib_id - 1] = (bibs[bib_id - 1][0], bibs[bib_id - 1][1], title, *bibs[bib_id - 1][3:])
     patrons = []
     n_patron = 60 * scale
     for i in range(1, n_patron + 1):
