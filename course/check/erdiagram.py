@@ -212,7 +212,7 @@ def parse(text: str) -> Model:
                 number,
                 raw,
                 "a relationship like 'vendor ||--o{ purchase_order : \"receives\"' (two names, "
-                "both cardinality ends, a colon and a label)",
+                "both cardinality ends, a colon and a label, in double quotes if it has spaces)",
             )
         _fail(number, raw, "an entity name followed by {, or a relationship between two entities")
     if not started:
