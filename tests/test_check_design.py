@@ -322,3 +322,19 @@ def test_build_puts_the_old_sheet_in_its_own_schema(capsys):
     check.build(ORDERS, "q5_6")
     rows = _scratch_rows("SELECT count(*) FROM q5_6.vendor")[0][0]
     assert rows == _scratch_rows("SELECT count(DISTINCT vendor_code) FROM q5_6.order_sheet")[0][0]
+
+
+def test_attempt_on_the_demo_shelf_needs_no_build_and_shows_a_select(capsys):
+    check.attempt("CREATE TABLE t (a VARCHAR(3)); INSERT INTO t VALUES ('abcdef')", "demo")
+    assert "Accepted" in capsys.readouterr().out  # DuckDB ignores the 3 in VARCHAR(3)
+    check.attempt("SELECT 41 + 1 AS answer", "demo")
+    out = capsys.readouterr().out
+    assert "answer" in out and "42" in out and "1 row" in out
+
+
+def test_attempt_names_a_missing_table_on_the_learners_shelf(capsys):
+    check.build(ITEMS, "q5_4")
+    capsys.readouterr()
+    check.attempt("SELECT * FROM vendor", "q5_4")
+    said = capsys.readouterr().out.strip()
+    assert "on your shelf q5_4" in said and "course database" not in said and "\n" not in said

@@ -261,6 +261,8 @@ def _scratch():
 
 
 def _schema_for(qid: str) -> str:
+    if str(qid) == "demo":  # attempt(..., "demo"): an empty shelf for trying things out
+        return "demo"
     if not _SCHEMA.match(str(qid)):
         raise BankError(f"{qid!r} is not an exercise id such as 'q5_4'")
     return str(qid)
@@ -383,8 +385,32 @@ def _attach(con) -> bool:
     return True
 
 
+def _last_is_select(sql: str) -> bool:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except _Error:
+        return False
+    return bool(statements) and statements[-1].type.name == "SELECT"
+
+
+def _show_rows(cur, out, limit: int = 20) -> None:
+    from course.check import display
+
+    names = [d[0] for d in cur.description or ()]
+    rows = cur.fetchmany(10_000)
+    if display._in_notebook():
+        from IPython.display import HTML
+        from IPython.display import display as show_html
+
+        show_html(HTML(display.html_table(names, rows[:limit], len(rows), limit=limit)))
+    else:
+        _print(display.text_table(names, rows[:limit], len(rows)), file=out)
+
+
 def attempt(sql, qid: str) -> None:
-    """Try ``sql`` against what :func:`build` made for ``qid``, then undo it; one sentence."""
+    """Try ``sql`` against what :func:`build` made for ``qid``, then undo it; one sentence.
+
+    A SELECT shows its first rows instead (views over the course data work too)."""
     out = stdout()
     if not isinstance(sql, str) or not sql.strip():
         _print("There is nothing to try yet: write a statement in the quotes.", file=out)
@@ -401,18 +427,36 @@ def attempt(sql, qid: str) -> None:
             "AND schema_name = ?",
             [schema],
         ).fetchone()[0]
-        if not known:
+        if not known and schema == "demo":
+            con.execute('CREATE SCHEMA "demo"')
+        elif not known:
             _print(
                 f"Build {schema} first: run the cell with check.build(..., '{schema}').", file=out
             )
             return
-        con.execute(f"SET search_path = '{schema},main'")
+        views = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+            "AND schema_name = ? AND NOT internal",
+            [schema],
+        ).fetchone()[0]
+        ex = _exercise(schema)
+        if views and ex is not None and ex.attach:  # a view over the course data reads it
+            _attach(con)
+            con.execute(f"SET search_path = '{schema},library.main'")
+        else:
+            con.execute(f"SET search_path = '{schema},main'")
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
-            _print("✓ Accepted: the database let this in (and it has been undone).", file=out)
+            cur = con.execute(sql)
+            if _last_is_select(sql):
+                _show_rows(cur, out)
+            else:
+                _print("✓ Accepted: the database let this in (and it has been undone).", file=out)
         except _Error as exc:
-            _print(explain_refusal(str(exc)), file=out)
+            said = explain_refusal(str(exc))
+            said = said.replace(" in the course database", f" on your shelf {schema}")
+            said = re.sub(r"did you mean \S+\?", f"has check.build(..., '{schema}') run?", said)
+            _print(said, file=out)
         finally:
             try:
                 con.execute("ROLLBACK")
