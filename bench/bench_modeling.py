@@ -3,7 +3,7 @@
 Run:  .venv/bin/python bench/bench_modeling.py [--runs 50]
 
 Times module 04's model exercises (``course/exercises/04-data-modeling.yml``) in this process:
-the first check of each exercise (cold: its designs are read), then the median of
+the first check of each exercise (cold), then the median of
 repeated checks (warm) for a right model, a wrong one caught at each stage of the comparison, a
 listed mistake and unreadable text, and the diagram shown in the answer cell.  Model checks need
 no database.  Prints figures only.
@@ -81,7 +81,7 @@ def main() -> int:
     worst = 0.0
     for name, qid, answer, hidden in _cases():
         start = time.perf_counter()
-        result = check.evaluate(answer, qid, hidden=hidden)  # cold: its designs are read
+        result = check.evaluate(answer, qid, hidden=hidden)
         cold = (time.perf_counter() - start) * 1000
         _, warm = _time(lambda a=answer, q=qid, h=hidden: check.evaluate(a, q, hidden=h), args.runs)
         worst = max(worst, warm)

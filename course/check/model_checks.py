@@ -47,7 +47,6 @@ STAGES = ("entities", "identifiers", "attributes", "relationships", "cardinality
 _isinstance = isinstance
 _PLURAL = re.compile(r"(?<=[a-z])s$")
 _NOISE = re.compile(r"[\s_-]+")
-_REFS: dict[tuple, tuple] = {}
 
 
 @dataclass(frozen=True)
@@ -97,10 +96,8 @@ def read_model(answer) -> Model:
 
 
 def _designs(ex: Exercise) -> tuple:
-    key = (ex.bank_path, ex.qid)
-    hit = _REFS.get(key)
-    if hit is not None and hit[0] is ex:
-        return hit[1]
+    """The exercise's designs and listed mistakes, read afresh for every check (well under a
+    millisecond): no cache a notebook could fill with a design of its own."""
     designs = []
     for text in (ex.reference, *ex.alternatives):
         try:
@@ -114,13 +111,11 @@ def _designs(ex: Exercise) -> tuple:
                 mistakes.append((mistake, parse(mistake.model)))
             except ModelTextError as exc:
                 raise BankError(f"mistake {mistake.tag} of {ex.qid}: {exc.sentence}") from None
-    out = (tuple(designs), tuple(mistakes))
-    _REFS[key] = (ex, out)
-    return out
+    return tuple(designs), tuple(mistakes)
 
 
 def clear_cache() -> None:
-    _REFS.clear()
+    """Nothing to forget: designs are read afresh for every check (see :func:`_designs`)."""
 
 
 class _Names:
