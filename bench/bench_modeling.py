@@ -3,10 +3,9 @@
 Run:  .venv/bin/python bench/bench_modeling.py [--runs 50]
 
 Times module 04's model exercises (``course/exercises/04-data-modeling.yml``) in this process:
-the first check of each exercise (cold), then the median of
-repeated checks (warm) for a right model, a wrong one caught at each stage of the comparison, a
-listed mistake and unreadable text, and the diagram shown in the answer cell.  Model checks need
-no database.  Prints figures only.
+the first check of each exercise (cold), then the median of repeated checks (warm) for a right
+model, a wrong one caught at each stage of the comparison, a listed mistake and unreadable text,
+and the diagram shown in the answer cell.  Model checks need no database.  Prints figures only.
 """
 
 from __future__ import annotations
