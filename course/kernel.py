@@ -104,6 +104,18 @@ def _syntax_sentence(value: SyntaxError, cell: str) -> str:
     )
 
 
+def _duckdb_sentence(message: str, cell: str) -> str:
+    from course.check.messages import sql_error
+
+    lines = cell.splitlines()
+    if lines and lines[0].lstrip().startswith("%%sql"):
+        sql = "\n".join(lines[1:])
+    else:
+        sql = cell.split("%sql", 1)[-1] if "%sql" in cell else cell
+    sentence = sql_error(message, sql)[1]
+    return sentence.replace("your query", "this SQL").replace("your SQL", "this SQL")
+
+
 def sentence_for(exc: BaseException, cell: str = "") -> str | None:
     """The one sentence for ``exc`` raised by ``cell``, or None for an error this does not know."""
     if isinstance(exc, SyntaxError):
@@ -122,6 +134,11 @@ def sentence_for(exc: BaseException, cell: str = "") -> str | None:
             )
         return None
     text = str(exc)
+    if type(exc).__module__.startswith(("duckdb", "_duckdb")):  # a DuckDB error, as raised
+        return "✗ " + _duckdb_sentence(text, cell)
+    driver = re.search(r"Original error message from DB driver:\s*(.+)", text, re.S)
+    if driver:  # jupysql's wrapping of a DuckDB error in a %%sql / %sql cell
+        return "✗ " + _duckdb_sentence(driver.group(1).strip(), cell)
     unknown_sql = re.search(r"magic( function)? `%+sql` not found", text)
     if type(exc).__name__ == "UsageError" and unknown_sql:
         return f"✗ SQL cells do not work yet because {SETUP_AGAIN}"
@@ -198,7 +215,14 @@ def _boot(shell) -> bool:
         return True
     from IPython.core.error import UsageError
 
-    shell.set_custom_exc((SyntaxError, NameError, UsageError), _handler)
+    handled = (SyntaxError, NameError, UsageError)
+    try:
+        import duckdb
+
+        handled += (duckdb.Error,)
+    except ImportError:
+        pass
+    shell.set_custom_exc(handled, _handler)
     shell.events.register("pre_run_cell", _note_cell)
     _STATE["booted"] = shell
     try:  # a cell that assigns an answer is noted from the first cell on (course.check.guard)

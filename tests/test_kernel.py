@@ -127,6 +127,12 @@ def test_a_real_kernel_gives_one_sentence_and_never_judges_an_old_answer(kernel_
         'q1_1 = """\nSELECT bib_id, title\nFROM bib\nWHERE language = \'fre\'\n"""',
         'from course import check\n\ncheck.query(q1_1, "q1_1")',
         "1 / 0",
+        # %%sql results: NULL, the real row count, raw MARC with its blanks, one-sentence errors
+        "%%sql\nSELECT bib_id, title, date1 FROM bib ORDER BY date1 NULLS FIRST, bib_id",
+        "%%sql\nSELECT '008' AS tag, ' ' AS ind1,\n"
+        "'000324m99991993to ab    b    000 0 eng d' AS value",
+        "%%sql\nSELECT titel FROM bib",
+        "%%sql\nSELEC bib_id FROM bib",
     ]
     out = _run(cells, kernel_env)
     assert "SQL cells do not work yet" in out[0]["error"]
@@ -142,4 +148,26 @@ def test_a_real_kernel_gives_one_sentence_and_never_judges_an_old_answer(kernel_
     assert out[11]["stdout"].startswith("✓ Question 1.1") and out[11]["error"] is None
     # other errors keep Python's one line (minimal tracebacks), no frames
     assert "ZeroDivisionError" in out[12]["error"] and "Traceback" not in out[12]["error"]
+    html = out[13]["html"]
+    assert "Showing 20 of" in html and "Truncated" not in html
+    assert '<td class="t null">NULL</td>' in html  # fixture bibs have missing (NULL) dates
+    assert html.count("<tr>") == 21  # the header and 20 rows
+    marc = out[14]["html"]
+    assert ">000324m99991993to#ab####b####000#0#eng#d</code>" in marc
+    assert ">#</code>" in marc  # a blank indicator
+    assert out[15]["error"] == (
+        "✗ There is no column called titel in the tables this SQL reads near line 1 "
+        "(`SELECT titel FROM bib`): did you mean title?"
+    )
+    assert out[16]["error"].startswith("✗ DuckDB could not read this SQL near line 1")
     assert all(o["stderr"] == "" for o in out)
+
+
+def test_sql_results_table_says_how_many_rows_and_keeps_marc_positions():
+    from course.check import sqlview
+
+    html = sqlview.table_html(["language", "records", "bib_id"], [("eng", 26337, 12345)], 204)
+    assert "Showing 1 of 204 rows." in html
+    assert ">26,337<" in html and ">12345<" in html  # a count gets separators, an ID does not
+    assert sqlview.table_html(["n"], [(None,)], 1).count("NULL") == 1
+    assert sqlview.marc_html("a  b").endswith(">a##b</code>")
