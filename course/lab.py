@@ -38,9 +38,10 @@ LAB_OVERRIDES = {
         "checkForUpdates": False,
         "fetchNews": "false",
     },
-    # Keep the widgets' state in the notebook when it is saved, so a reopened notebook shows its
-    # hints, quizzes and sandbox as they were instead of "Error displaying widget: model not found".
-    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
+    # Widget state is not kept in notebooks: with it, ipywidgets marks every reopened notebook as
+    # unsaved (it flags each model it restores).  A saved notebook's widgets become one plain line
+    # instead ("Run this cell to show the quiz.", course.widgets.saved), never an error.
+    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": False},
 }
 DISABLED_LAB_EXTENSIONS = ["jupysql-plugin"]
 
@@ -84,22 +85,8 @@ def lab_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def lab_command(
-    *,
-    port: int,
-    token: str,
-    workspace: Path,
-    open_browser: bool = True,
-    custom_css: Path | None = None,
-) -> list[str]:
-    """The exact JupyterLab command line (tests start the server with it too).  ``custom_css``
-    is a folder holding the course's ``custom.css`` (pause points, projector sizes), which
-    JupyterLab then loads into every page."""
-    extra = (
-        ["--LabApp.custom_css=True", f"--ServerApp.static_custom_path={custom_css}"]
-        if custom_css
-        else []
-    )
+def lab_command(*, port: int, token: str, workspace: Path, open_browser: bool = True) -> list[str]:
+    """The exact JupyterLab command line (tests start the server with it too)."""
     return [
         sys.executable,
         "-m",
@@ -112,7 +99,6 @@ def lab_command(
         f"--LabApp.default_url=/lab/tree/{START_PAGE}",
         f"--ServerApp.open_browser={open_browser}",
         "--ServerApp.allow_root=True",
-        *extra,
     ]
 
 
@@ -143,15 +129,17 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
     return changed
 
 
-def custom_css_dir(*, projector: bool = False) -> Path:
-    """Write the course's page styles where ``course lab`` points JupyterLab (Jupyter's runtime
-    folder, never the repository or the workspace); returns the folder."""
+def projector_css_dir() -> Path:
+    """Write the projector's ``custom.css`` (the learners' one plus projector sizes for the whole
+    page) to Jupyter's runtime folder, never the repository or the workspace; returns the folder.
+    ``course lab --projector`` names it in ``COURSE_PROJECTOR_CSS``, and the learner config
+    (``course/jupyter/learner/jupyter_server_config.py``) serves it instead of the learners'."""
     from jupyter_core.paths import jupyter_runtime_dir
 
-    from course.widgets.projector import write_custom_css
+    from course.widgets.projector import write_projector_css
 
-    folder = Path(jupyter_runtime_dir()) / ("course-css-projector" if projector else "course-css")
-    write_custom_css(folder, projector=projector)
+    folder = Path(jupyter_runtime_dir()) / "course-projector-css"
+    write_projector_css(folder, LEARNER_CONFIG / "custom" / "custom.css")
     return folder
 
 
@@ -183,14 +171,14 @@ def run_lab(
     print("Stop it with Ctrl+C (twice) in this window. Your work is saved in your workspace.")
     if projector:
         print("Projector mode: large text on every page, quizzes in group mode.")
-    cmd = lab_command(
-        port=port,
-        token=token,
-        workspace=workspace,
-        open_browser=open_browser,
-        custom_css=custom_css_dir(projector=projector),
-    )
-    extra = {"COURSE_GROUP": "1", "COURSE_PROJECTOR": "1"} if projector else {}
+    cmd = lab_command(port=port, token=token, workspace=workspace, open_browser=open_browser)
+    extra = {}
+    if projector:
+        extra = {
+            "COURSE_GROUP": "1",
+            "COURSE_PROJECTOR": "1",
+            "COURSE_PROJECTOR_CSS": str(projector_css_dir()),
+        }
     try:
         return subprocess.call(cmd, env=lab_env(extra), cwd=str(config.repo_root()))
     except KeyboardInterrupt:

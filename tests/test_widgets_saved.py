@@ -79,9 +79,11 @@ def test_the_hook_reads_the_copy_on_disk_and_never_stops_a_save(tmp_path):
     pre_save_hook(model={"type": "file", "content": "text"}, path="a.txt")
 
 
-def test_the_course_setup_turns_saving_widget_state_on(tmp_path):
+def test_the_course_setup_keeps_widget_state_out_of_notebooks(tmp_path):
+    """With saveState on, ipywidgets marks a reopened notebook unsaved (it flags every model it
+    restores from the notebook); the pre-save hook's plain lines stand in for the widgets."""
     from course.lab import setup_jupyter
 
     setup_jupyter(tmp_path)
     overrides = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
-    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": False}

@@ -1,16 +1,16 @@
 """What a saved notebook keeps of its widgets, so a reopened notebook never shows an error.
 
-A widget's output in a notebook is only a reference to a widget model (a model id).  JupyterLab
-keeps the models' state in the notebook's metadata when it saves (the course turns ``saveState``
-on), and a reopened notebook draws its widgets from there.  But a notebook saved again after it was
-reopened, before its widget cells ran again, is saved with an empty state (the new kernel has no
-models), and the next reopen shows "Error displaying widget: model not found" for every widget.
+A widget's output in a notebook is only a reference to a widget model (a model id) that lives in
+the kernel.  Reopened with a new kernel, such an output shows "Error displaying widget: model not
+found" (and logs a console error) until its cell runs again.  JupyterLab can keep the models'
+state in the notebook (the widget manager's ``saveState``), but then it marks every reopened
+notebook as unsaved, so the course turns that off (``course/lab.py``).
 
 :func:`keep_widgets_showable` runs on every save of a learner's notebook (a Jupyter server
-pre-save hook, set in ``course/jupyter/learner/jupyter_server_config.py``): for each widget output
-whose model is missing from the state being saved, it carries the model's state over from the copy
-already on disk, and where there is none, it turns the output into one plain line ("Run this cell
-to show the quiz.").
+pre-save hook, set in ``course/jupyter/learner/jupyter_server_config.py``): each widget output
+whose model state is not in the notebook becomes one plain line ("Run this cell to show the
+quiz.").  Where ``saveState`` is on (an instructor's own setting), a state lost by saving again
+after a reopen is carried over from the copy on disk instead.
 """
 
 from __future__ import annotations
