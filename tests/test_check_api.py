@@ -89,6 +89,15 @@ def test_an_order_error_names_the_learners_own_first_row_out_of_place(data_dir):
     assert want[first][0] not in result.sentence
 
 
+def test_a_named_row_shows_years_and_ids_without_separators():
+    from course.check.cells import cell
+    from course.check.explain import row_text
+
+    assert row_text((cell(2001), cell(88054), cell("Poems"), cell(None))) == (
+        "(2001, 88054, 'Poems', NULL)"
+    )
+
+
 def test_labels():
     assert label_for("q1_2") == "Question 1.2"
     assert label_for("q10_3b") == "Question 10.3b"

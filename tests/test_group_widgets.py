@@ -201,9 +201,35 @@ def test_page_css_sizes_everything_a_room_reads():
     assert "body {" not in proj.page_css(projector=False).replace("body.course-projector", "")
 
 
-def test_write_custom_css(tmp_path):
-    path = proj.write_custom_css(tmp_path / "custom", projector=True)
-    assert path.name == "custom.css" and "Pause point" in path.read_text()
+def test_the_learners_custom_css_carries_the_pause_point_and_quiz_styles(tmp_path):
+    """Every learner's page frames pause points: course/jupyter/learner/custom/custom.css holds
+    the same rules as the projector script injects (no drift)."""
+    from course.lab import LEARNER_CONFIG
+
+    learner = (LEARNER_CONFIG / "custom" / "custom.css").read_text()
+    assert proj.PAUSE_CSS.strip() in learner
+    assert proj.WIDGET_CSS.strip() in learner
+    path = proj.write_projector_css(tmp_path / "css", LEARNER_CONFIG / "custom" / "custom.css")
+    text = path.read_text()
+    assert text.startswith(learner) and "body .jp-RenderedHTMLCommon td" in text
+
+
+def test_the_learner_config_serves_the_projector_css_when_named(tmp_path, monkeypatch):
+    from traitlets.config import Config
+
+    from course.lab import LEARNER_CONFIG
+
+    source = (LEARNER_CONFIG / "jupyter_server_config.py").read_text()
+
+    def run() -> list[str]:
+        c = Config()
+        exec(compile(source, "jupyter_server_config.py", "exec"), {"get_config": lambda: c})
+        return list(c.ServerApp.tornado_settings["static_custom_path"])
+
+    monkeypatch.delenv("COURSE_PROJECTOR_CSS", raising=False)
+    assert run() == [str(LEARNER_CONFIG / "custom")]
+    monkeypatch.setenv("COURSE_PROJECTOR_CSS", str(tmp_path))
+    assert run() == [str(tmp_path), str(LEARNER_CONFIG / "custom")]
 
 
 # -- pause points ---------------------------------------------------------------------------------

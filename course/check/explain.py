@@ -123,8 +123,10 @@ def _cell_text(key) -> str:
     family, value = key[0], key[1] if len(key) > 1 else None
     if family == 0 or value is None:
         return "NULL"
-    if family == 2:
-        return number(value)
+    if family == 2:  # as the learner's table shows it: no separators (years, IDs)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return str(value)
     text = str(value)
     if family == 4:
         text = text if len(text) <= 40 else text[:39] + "…"

@@ -13,12 +13,13 @@ browser only (learners' own screens stay as they are):
   heading is ``### ⏸ Pause point N · title``) and a 2- or 5-minute countdown for the discussion.
 
 ``course lab --projector`` gives the same page styles from the start, without a cell: JupyterLab
-loads them as its custom CSS (:func:`write_custom_css`).
+serves the learners' custom.css followed by the projector sizes (:func:`write_projector_css`).
 
 Pause points (BRIEF convention 3: a Markdown cell tagged ``pause-point`` whose first line is
 ``### ⏸ Pause point N · <title>``) get a thick dark frame, a dashed outer line and a larger
-heading, on every learner's screen (``course lab`` always loads :data:`PAUSE_CSS`): the frame is
-shape and weight, not colour alone.  The heading puts them in JupyterLab's table of contents.
+heading, on every learner's screen (the learners' ``custom.css`` in ``course/jupyter/learner``
+carries :data:`PAUSE_CSS` and :data:`WIDGET_CSS`; a test keeps them equal): the frame is shape
+and weight, not colour alone.  The heading puts them in JupyterLab's table of contents.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ import ipywidgets as w
 
 __all__ = [
     "PAUSE_CSS",
+    "WIDGET_CSS",
     "PAUSE_HEADING",
     "PAUSE_TAG",
     "Projector",
     "projector",
     "projector_css",
     "page_css",
-    "write_custom_css",
+    "write_projector_css",
     "pause_point_problems",
     "to_pause_point",
 ]
@@ -46,8 +48,9 @@ __all__ = [
 PAUSE_TAG = "pause-point"
 #: The first line of a pause point cell: ``### ⏸ Pause point 2 · Loans by month``.
 PAUSE_HEADING = re.compile(r"^### ⏸ Pause point (\d+) · \S.*$")
-#: JupyterLab gives a heading an id made of its text with spaces as hyphens.
-_PAUSE_SELECTOR = '.jp-MarkdownCell:has(h3[id^="⏸-Pause-point"])'
+#: JupyterLab 4.6 gives a heading ``data-jupyter-id``: its text with spaces as hyphens.
+PAUSE_HEADING_SELECTOR = 'h3[data-jupyter-id^="⏸-Pause-point"]'
+_PAUSE_SELECTOR = f".jp-MarkdownCell:has({PAUSE_HEADING_SELECTOR})"
 
 PAUSE_CSS = f"""
 /* Pause points: a frame a projector cannot wash out (thickness and a dashed line, not colour) */
@@ -108,7 +111,12 @@ SCOPE .jp-InputPrompt, SCOPE .jp-OutputPrompt { font-size: 20px; }
 """
 
 #: Always part of the page: the quiz's group tools and the facilitator's bar.
-_WIDGET_CSS = """
+WIDGET_CSS = """
+.course-quiz .widget-radio-box label,
+.course-quiz .widget-checkbox label { height: auto; min-height: var(--jp-widgets-radio-item-height);
+  white-space: normal; display: flex; align-items: flex-start; gap: 0.3em; }
+.course-quiz .widget-radio-box input { flex: none; order: -1; margin-top: 0.3em; }
+.course-quiz .widget-checkbox { height: auto; }
 .course-quiz-answers { list-style: none; padding-left: 0; }
 .course-quiz-answers li { margin: 0.3em 0; }
 .course-quiz-right { border-left: 6px solid var(--jp-success-color1, #2e7d32); padding-left: 6px; }
@@ -150,18 +158,21 @@ def page_css(*, projector: bool = False) -> str:
     """The CSS ``course lab`` gives JupyterLab (``custom.css``): pause points and the group
     widgets always, projector sizes for the whole page with ``projector=True``; the toggle in a
     notebook adds them under ``body.course-projector``."""
-    parts = [PAUSE_CSS, _WIDGET_CSS, projector_css()]
+    parts = [PAUSE_CSS, WIDGET_CSS, projector_css()]
     if projector:
         parts.append(projector_css("body"))
     return "/* Written by `course lab`: the course's page styles. */\n" + "\n".join(parts)
 
 
-def write_custom_css(folder: Path, *, projector: bool = False) -> Path:
-    """Write ``folder/custom.css`` for JupyterLab's ``--LabApp.custom_css`` (returns its path)."""
+def write_projector_css(folder: Path, learner_css: Path) -> Path:
+    """Write ``folder/custom.css``: the learners' custom.css followed by the projector sizes for
+    the whole page (what ``course lab --projector`` serves); returns its path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "custom.css"
-    text = page_css(projector=projector)
+    base = Path(learner_css).read_text(encoding="utf-8") if Path(learner_css).exists() else ""
+    text = base + "\n/* course lab --projector: every page at projector size. */\n"
+    text += projector_css("body")
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
@@ -170,7 +181,7 @@ def write_custom_css(folder: Path, *, projector: bool = False) -> Path:
 # -- the browser side ------------------------------------------------------------------------------
 
 _SCRIPT = r"""
-(function (on, css) {
+(function (on, css, HEADING) {
   var doc = document;
   var style = doc.getElementById('course-group-style');
   if (!style) {
@@ -190,7 +201,7 @@ _SCRIPT = r"""
     var nb = notebook();
     if (!nb) return [];
     return Array.prototype.filter.call(nb.querySelectorAll('.jp-MarkdownCell'), function (c) {
-      return c.querySelector('h3[id^="⏸-Pause-point"]');
+      return c.querySelector(HEADING);
     });
   }
   var bar = doc.createElement('div');
@@ -208,7 +219,7 @@ _SCRIPT = r"""
   status.className = 'course-countdown';
   status.setAttribute('role', 'status');
   status.setAttribute('aria-live', 'polite');
-  button('⏭ Next pause point', 'Scroll to the next pause point', function () {
+  button('Next pause point ▸', 'Scroll to the next pause point', function () {
     var nb = notebook();
     var list = pauses();
     if (!list.length) { status.textContent = 'No pause points here'; return; }
@@ -231,21 +242,34 @@ _SCRIPT = r"""
     tick();
     bar._timer = setInterval(tick, 1000);
   }
-  button('⏱ 2 min', 'Start a 2-minute countdown for the discussion', function () { countdown(2); });
-  button('⏱ 5 min', 'Start a 5-minute countdown for the discussion', function () { countdown(5); });
-  button('■', 'Stop the countdown', function () {
+  button('2 min', 'Start a 2-minute countdown for the discussion', function () { countdown(2); });
+  button('5 min', 'Start a 5-minute countdown for the discussion', function () { countdown(5); });
+  button('Stop', 'Stop the countdown', function () {
     if (bar._timer) clearInterval(bar._timer);
     bar._timer = null; status.textContent = '';
   });
   bar.appendChild(status);
   doc.body.appendChild(bar);
-})(ON, CSS);
+  // More width for the room: fold the left sidebar (file browser) if it is open.
+  // (Lumino's tab bar listens to pointer events, not to click.)
+  var side = doc.querySelector('.jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current');
+  if (side) {
+    var at = side.getBoundingClientRect();
+    ['pointerdown', 'pointerup'].forEach(function (type) {
+      side.dispatchEvent(new PointerEvent(type, {bubbles: true, cancelable: true, button: 0,
+        clientX: at.left + 4, clientY: at.top + 4}));
+    });
+  }
+})(ON, CSS, HEADING);
 """
 
 
 def _script(on: bool) -> str:
-    css = PAUSE_CSS + _WIDGET_CSS + projector_css()
-    return _SCRIPT.replace("ON, CSS", f"{json.dumps(bool(on))}, {json.dumps(css)}")
+    css = PAUSE_CSS + WIDGET_CSS + projector_css()
+    return _SCRIPT.replace(
+        "(ON, CSS, HEADING)",
+        f"({json.dumps(bool(on))}, {json.dumps(css)}, {json.dumps(PAUSE_HEADING_SELECTOR)})",
+    )
 
 
 def _kernel_settings(on: bool, saved: dict) -> None:
@@ -309,7 +333,7 @@ class Projector(w.VBox):
             display(Javascript(_script(on)))
         self.note.value = (
             "<span>On: large text on this screen, quizzes in group mode, "
-            "⏭ Next pause point in the corner.</span>"
+            "Next pause point ▸ in the corner.</span>"
             if on
             else "<span>Off.</span>"
         )
