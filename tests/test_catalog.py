@@ -551,12 +551,12 @@ def test_a_witness_edit_makes_the_two_like_answer_to_1_4_fail():
     con = duckdb.connect()
     load_marc(_library_titles(), con, progress=False)
     build_catalog(con, progress=False)
-    assert witness.missing_witnesses(con) == ["library_in_capitals"]
+    assert witness.missing_witnesses(con, "marc") == ["library_in_capitals"]
     assert con.execute(reference).fetchall() == con.execute(two_likes).fetchall()  # the defect
 
     assert witness.apply_witnesses(con, "marc") == ["library_in_capitals"]
     build_catalog(con, progress=False)
-    assert witness.missing_witnesses(con) == []
+    assert witness.missing_witnesses(con, "marc") == []
     assert con.execute("SELECT title FROM bib ORDER BY bib_id").fetchall() == [
         ("THE LIBRARY OF THE MIND",),
         ("library hours",),

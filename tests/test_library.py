@@ -850,3 +850,43 @@ def test_on_the_real_loc_sample(realdata):
     )
     assert one(con, "SELECT count(*) FROM eresource WHERE publication_type = 'monograph'") > 100
     con.close()
+
+
+def test_library_witnesses_make_boundary_mistakes_fail():
+    # course.data.witness edits the shadow database after the library is generated; here on a
+    # synthetic library: each boundary mistake gives the reference's result before, not after.
+    from course.data import witness
+
+    con = _library(N_BIBS, SEED + 2)
+    pairs = {
+        "open_loan_due_on_the_cutoff": (
+            "SELECT loan_id FROM loan WHERE return_date IS NULL AND due_date {} DATE '2025-01-01'"
+        ),
+        "never_lent_copy_acquired_on_the_cutoff": (
+            "SELECT i.item_id FROM item i JOIN branch br USING (branch_id) WHERE br.code = 'MIL' "
+            "AND i.status = 'Available' AND i.acquired_date {} DATE '2022-07-01' "
+            "AND NOT EXISTS (SELECT 1 FROM loan l WHERE l.item_id = i.item_id)"
+        ),
+    }
+
+    def same(sql):
+        return sorted(con.execute(sql.format("<")).fetchall()) == sorted(
+            con.execute(sql.format("<=")).fetchall()
+        )
+
+    try:
+        assert all(same(sql) for sql in pairs.values())
+        assert witness.apply_witnesses(con, "library") == list(pairs)
+        assert not any(same(sql) for sql in pairs.values())
+        by_name = {w.name: w for w in witness.WITNESSES}
+        assert all(one(con, by_name[name].present) == 1 for name in pairs)
+        # the moved loan keeps its loan period and a valid card
+        bad = one(
+            con,
+            "SELECT count(*) FROM loan l JOIN patron p USING (patron_id) "
+            "WHERE l.due_date = DATE '2025-01-01' AND (l.checkout_date >= p.expiry_date "
+            "OR l.checkout_date < p.registered_date)",
+        )
+        assert bad == 0
+    finally:
+        con.close()
