@@ -219,12 +219,13 @@ def test_the_learner_config_serves_the_projector_css_when_named(tmp_path, monkey
 
     from course.lab import LEARNER_CONFIG
 
-    source = (LEARNER_CONFIG / "jupyter_server_config.py").read_text()
+    path = LEARNER_CONFIG / "jupyter_server_config.py"
+    source = path.read_text()
 
     def run() -> list[str]:
         c = Config()
-        exec(compile(source, "jupyter_server_config.py", "exec"), {"get_config": lambda: c})
-        return list(c.ServerApp.tornado_settings["static_custom_path"])
+        exec(compile(source, str(path), "exec"), {"get_config": lambda: c, "__file__": str(path)})
+        return list(c.ServerApp.tornado_settings.get_value({})["static_custom_path"])
 
     monkeypatch.delenv("COURSE_PROJECTOR_CSS", raising=False)
     assert run() == [str(LEARNER_CONFIG / "custom")]
