@@ -8,6 +8,7 @@
     course check        the pipeline gate over every assignment (non-zero exit on any failure)
     course bench        run the benchmarks in bench/ and print their figures
     course handouts     printable one-page handouts per module for group sessions
+    course doctor       the two-minute check before a session: Python, packages, data, widgets
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -122,6 +123,12 @@ def _cmd_bench(args) -> int:
     return status
 
 
+def _cmd_doctor(args) -> int:
+    from course.doctor import run
+
+    return run()
+
+
 def _cmd_handouts(args) -> int:
     from course.handouts import default_out_dir, write_handouts
 
@@ -195,6 +202,9 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="folder to write to (default: <workspace>/handouts)"
     )
     p.set_defaults(func=_cmd_handouts)
+    sub.add_parser("doctor", help="check this computer is ready for a session").set_defaults(
+        func=_cmd_doctor
+    )
     return parser
 
 

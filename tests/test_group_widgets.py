@@ -351,3 +351,27 @@ def test_a_handout_holds_the_modules_pause_points_quizzes_and_key_points(tmp_pat
     heading = tagged[0].source.split("\n", 1)[0].replace("### ⏸ ", "")
     assert heading in text
     assert text.count('<section class="pause">') == len(tagged)
+
+
+# -- course doctor --------------------------------------------------------------------------------
+
+
+def test_course_doctor_says_ready_or_names_each_problem(data_dir, tmp_path, monkeypatch):
+    from course import doctor
+    from course.workspace import sync_workspace
+
+    lines: list[str] = []
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "no-data"))
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "no-workspace"))
+    assert doctor.run(lines.append) == 1
+    assert [line[0] for line in lines[:-1]] == ["✓", "✓", "✗", "✗", "✓"]
+    assert "make data" in lines[2] and "course workspace" in lines[3]
+    assert not (tmp_path / "no-workspace").exists(), "the check must not create the workspace"
+
+    lines.clear()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
+    sync_workspace(workspace=tmp_path / "workspace")
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "workspace"))
+    assert doctor.run(lines.append) == 0, lines
+    assert all(line.startswith("✓") for line in lines[:-1])
+    assert lines[-1].startswith("Ready for the session.")
