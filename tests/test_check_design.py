@@ -338,3 +338,18 @@ def test_attempt_names_a_missing_table_on_the_learners_shelf(capsys):
     check.attempt("SELECT * FROM vendor", "q5_4")
     said = capsys.readouterr().out.strip()
     assert "on your shelf q5_4" in said and "course database" not in said and "\n" not in said
+
+
+def test_replacing_duckdbs_functions_from_the_answer_cell_changes_nothing(monkeypatch):
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("the check used the learner's duckdb.connect")
+
+    monkeypatch.setattr(duckdb, "connect", fake)
+    monkeypatch.setattr(duckdb, "extract_statements", fake)
+    wrong = ITEMS.replace(" CHECK (price >= 0)", "")
+    assert check.evaluate(wrong, "q5_4").tag == "negative_price"
+    assert check.evaluate(ITEMS, "q5_4", hidden=True).passed
+    assert calls == []

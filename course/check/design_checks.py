@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _Error = duckdb.Error
+_extract = duckdb.extract_statements
 _Random = _random.Random
 _print = print
 _date = _dt.date
@@ -335,12 +336,12 @@ def build(script, qid: str) -> None:
         con.execute(f'CREATE SCHEMA "{schema}"')
         con.execute(f"SET search_path = '{schema},main'")
         if ex is not None and ex.attach:
-            _attach(con)  # stays attached: views over the course data read it later
+            _attach(con)  # the setup and the learner's script may read the course data
             con.execute(f"SET search_path = '{schema},library.main'")
         if ex is not None and ex.setup.strip():
             con.execute(ex.setup)  # the exercise's own starting tables (the old order sheet)
         try:
-            statements = duckdb.extract_statements(script) if given else []
+            statements = _extract(script) if given else []
         except _Error as exc:
             _print(messages.sql_error(str(exc), script)[1], file=out)
             return
@@ -387,7 +388,7 @@ def _attach(con) -> bool:
 
 def _last_is_select(sql: str) -> bool:
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = _extract(sql)
     except _Error:
         return False
     return bool(statements) and statements[-1].type.name == "SELECT"

@@ -49,6 +49,8 @@ from course.check.shapes import (
 )
 
 _Error = duckdb.Error
+_connect = duckdb.connect  # captured at import: a learner's `duckdb.connect = ...` changes nothing
+_extract = duckdb.extract_statements
 
 __all__ = ["evaluate_state", "clear_cache"]
 
@@ -56,7 +58,7 @@ _ALLOWED = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "SELECT", "
 
 
 def _environment(ex: Exercise, db: str):
-    con = duckdb.connect(":memory:")
+    con = _connect(":memory:")
     if ex.attach:
         database.connection(db)  # a plain sentence if the course data is missing
         database.attach_course(con, db)
@@ -69,7 +71,7 @@ def _environment(ex: Exercise, db: str):
 def _run_script(con, script: str, extra: tuple = ()) -> None:
     """Run the learner's statements one by one; raises SqlProblem naming the one that failed."""
     try:
-        statements = duckdb.extract_statements(script)
+        statements = _extract(script)
     except _Error as exc:
         raise SqlProblem(*messages.sql_error(str(exc), script)) from None
     if not statements:
