@@ -6,11 +6,12 @@ found" (and logs a console error) until its cell runs again.  JupyterLab can kee
 state in the notebook (the widget manager's ``saveState``), but then it marks every reopened
 notebook as unsaved, so the course turns that off (``course/lab.py``).
 
-:func:`keep_widgets_showable` runs on every save of a learner's notebook (a Jupyter server
-pre-save hook, set in ``course/jupyter/learner/jupyter_server_config.py``): each widget output
-whose model state is not in the notebook becomes one plain line ("Run this cell to show the
-quiz.").  Where ``saveState`` is on (an instructor's own setting), a state lost by saving again
-after a reopen is carried over from the copy on disk instead.
+:func:`keep_widgets_showable` runs on every save of a learner's notebook, as a Jupyter server
+pre-save hook that ``course/jupyter/learner/jupyter_server_config.py`` loads from this file (this
+module imports nothing of the course): each widget output whose model state is not in the
+notebook becomes one plain line ("Run this cell to show the quiz.").  Where ``saveState`` is on
+(an instructor's own setting), a state lost by saving again after a reopen is carried over from
+the copy on disk instead.
 """
 
 from __future__ import annotations

@@ -15,5 +15,18 @@ c.ServerApp.tornado_settings.update(
     }
 )
 
-# A saved notebook keeps what it needs to show its widgets when reopened (course.widgets.saved).
-c.ContentsManager.pre_save_hook = "course.widgets.saved.pre_save_hook"
+# A saved notebook's widgets show one plain line when reopened, never an error
+# (course/widgets/saved.py).  Loaded from its file, not as course.widgets.saved: the package
+# would pull the whole check engine into the server, and a slip there must not stop JupyterLab.
+try:
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location(
+        "course_widget_outputs",
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "widgets", "saved.py"),
+    )
+    _saved = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_saved)
+    c.ContentsManager.pre_save_hook = _saved.pre_save_hook
+except Exception:  # the notebooks still save; reopened widgets then show JupyterLab's own error
+    pass
