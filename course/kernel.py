@@ -225,12 +225,8 @@ def _boot(shell) -> bool:
     shell.set_custom_exc(handled, _handler)
     shell.events.register("pre_run_cell", _note_cell)
     _STATE["booted"] = shell
-    try:  # a cell that assigns an answer is noted from the first cell on (course.check.guard)
-        from course.check import guard
-
-        guard.install()
-    except Exception:  # a kernel must start even if the checks cannot be imported
-        pass
+    # course.check (2 s to import) is not imported here: the setup cell imports it, and its
+    # guard then notes which cell assigns which answer (a check needs it imported anyway).
     return True
 
 
