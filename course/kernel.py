@@ -78,6 +78,12 @@ def _syntax_sentence(value: SyntaxError, cell: str) -> str:
             'end your query with """ (three double quotes), then run the cell again.'
         )
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else (value.text or "")
+    unquoted = re.match(r"\s*(q\d+_\d+[a-z]?)\s*=\s*(SELECT|WITH|FROM)\b", line or "", re.I)
+    if unquoted:
+        return (
+            f'✗ The query on line {line_no} is not in quotes: write {unquoted.group(1)} = """ '
+            'on the first line, the SQL below it, and """ on a line of its own at the end.'
+        )
     if SQL_START.match(line or ""):
         return (
             f"✗ Line {line_no} of this cell is SQL outside the triple quotes: put the whole query "
