@@ -182,6 +182,19 @@ def sql_error(message: str, sql: str, *, timeout: float | None = None) -> tuple[
             "count(), sum() and other summaries cannot go in WHERE: filter the groups with HAVING "
             "instead."
         )
+    window = re.search(r"(\w+) clause cannot contain window functions", message)
+    if window:
+        # No `near`: DuckDB points at the statement's start, the wrong line for a query with WITH.
+        return "sql", (
+            f"A window function (... OVER ...) cannot go in {window.group(1).upper()}, which runs "
+            "before the windows are computed: filter on it with QUALIFY (QUALIFY rnk <= 5), or "
+            "compute it in a subquery and filter outside."
+        )
+    if "aggregate function calls cannot be nested" in message:
+        return "sql", (
+            "A summary cannot go inside another summary (avg(count(*))): count in a first step "
+            "(a CTE or subquery), then take the avg() of those counts in the next."
+        )
     func = re.search(r"Function with name (\S+?) does not exist", message)
     if func:
         mean = re.search(r'Did you mean "(.+?)"', message)

@@ -130,8 +130,9 @@ def _mistake_spec(spec: Spec, ncols: int) -> Spec:
 
 
 def _shows(mistake, sql: str | None) -> bool:
-    """Whether the answer's text shows a mistake whose result has no rows (issue 9.16: an empty
-    result alone matches every empty answer, whatever its cause)."""
+    """Whether the answer's text shows a mistake: needed for a mistake whose result has no rows
+    (issue 9.16: an empty result alone matches every empty answer, whatever its cause), and
+    enough for one whose result depends on how ties fall (see :func:`_by_text`)."""
     if not mistake.text or not sql:
         return False
     try:
@@ -160,12 +161,29 @@ def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table
         if compare(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
             return mistake
     if not spec.ordered:
-        return None
+        return _by_text(candidates, mine, sql)
     for mistake, theirs in candidates:
         unordered = replace(_mistake_spec(spec, theirs.ncols), ordered=False)
         if compare(theirs, ref, unordered).ok:
             continue  # an ordering mistake: it must match in order, as above
         if compare(mine, theirs, unordered).ok:
+            return mistake
+    return _by_text(candidates, mine, sql)
+
+
+def _by_text(candidates, mine: Table, sql: str | None):
+    """A mistake whose ``text`` pattern the answer shows and whose result has the answer's shape.
+
+    Some mistakes give a result that depends on how the database breaks ties (ROW_NUMBER or
+    NTILE without a tie-break, LAG over no order): the learner's rows need not equal the listed
+    mistake's rows, so the text of the answer names the mistake, and the shape confirms it."""
+    for mistake, theirs in candidates:
+        if (
+            mistake.text
+            and mine.nrows == theirs.nrows
+            and mine.ncols == theirs.ncols
+            and _shows(mistake, sql)
+        ):
             return mistake
     return None
 
