@@ -20,6 +20,9 @@ ANSWERS = Path(__file__).parent / "fixtures" / "answers"
 TEST_BANKS = sorted((Path(__file__).parent / "fixtures" / "answers" / "banks").glob("*.yml"))
 ALL_BANKS = bank_paths() + TEST_BANKS
 
+#: A graded check call in a notebook, and the exercise id it checks.
+CHECK_OF_EXERCISE = r"check\.(?:query|hidden|value|state|model)\(\s*\w+\s*,\s*\"(q[\w]+)\""
+
 
 def test_schema_is_a_valid_json_schema():
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
@@ -197,18 +200,14 @@ def test_ids_used_by_the_notebooks_exist_in_the_banks():
         pytest.skip("no source notebooks yet")
     for path, code in sources:
         module = path.parent.name
-        used = set(
-            re.findall(r"check\.(?:query|hidden|value|state)\(\s*\w+\s*,\s*\"(q[\w]+)\"", code)
-        )
+        used = set(re.findall(CHECK_OF_EXERCISE, code))
         used |= set(re.findall(r"widgets\.(?:hints|sandbox)\(\s*\"(q[\w]+)\"", code))
         bank = banks_dir() / f"{module}.yml"
         if used or bank.exists():
             assert bank.exists(), f"{path.name} calls checks but there is no bank {bank.name}"
             exercises = load_bank(bank)
             assert used <= set(exercises), f"{path.name}: not in the bank: {used - set(exercises)}"
-            graded = set(
-                re.findall(r"check\.(?:query|hidden|value|state)\(\s*\w+\s*,\s*\"(q[\w]+)\"", code)
-            )
+            graded = set(re.findall(CHECK_OF_EXERCISE, code))
             assert set(exercises) <= graded, (
                 f"{bank.name}: unused by the notebook: {set(exercises) - graded}"
             )
