@@ -6,6 +6,8 @@ PORT ?= 8888
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Tests run on every core (pytest-xdist); `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help lab test setup test-setup data workspace check release bench lint handouts
 
@@ -35,7 +37,7 @@ workspace: setup
 
 test: test-setup
 	@$(BIN)/course data
-	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 check: setup
 	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/course check
