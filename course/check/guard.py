@@ -23,7 +23,7 @@ from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured
 __all__ = ["install", "note_report", "stale", "CHECK_CALL"]
 
 #: How a test cell calls a check (the pattern the notebooks use).
-CHECK_CALL = re.compile(r"\bcheck\s*\.\s*(query|hidden|value|state)\s*\(")
+CHECK_CALL = re.compile(r"\bcheck\s*\.\s*(query|hidden|value|state|function)\s*\(")
 _COMMENT = re.compile(r"#[^\n]*")
 
 #: A line of a cell that assigns an answer variable (``q1_2 = ...``).
