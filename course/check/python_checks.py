@@ -390,7 +390,8 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
             first = (f"{where}For {_describe(ex, case)}, {name} {clause}.", "values", "values")
             break
     if first is None:
-        note = f" on {len(cases)} other records too" if hidden else f" on {len(cases)} inputs"
+        what = "inputs" if ex.input == "value" else "records"
+        note = f" on {len(cases)} other {what} too" if hidden else f" on {len(cases)} {what}"
         return passed(ex, f"correct{note}.", hidden=hidden)
     for mistake in ex.mistakes:
         if mistake.python is None:
