@@ -78,6 +78,12 @@ def _syntax_sentence(value: SyntaxError, cell: str) -> str:
             'end your query with """ (three double quotes), then run the cell again.'
         )
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else (value.text or "")
+    unquoted = re.match(r"\s*(q\d+_\d+[a-z]?)\s*=\s*(SELECT|WITH|FROM)\b", line or "", re.I)
+    if unquoted:
+        return (
+            f'✗ The query on line {line_no} is not in quotes: write {unquoted.group(1)} = """ '
+            'on the first line, the SQL below it, and """ on a line of its own at the end.'
+        )
     if SQL_START.match(line or ""):
         return (
             f"✗ Line {line_no} of this cell is SQL outside the triple quotes: put the whole query "
@@ -225,12 +231,8 @@ def _boot(shell) -> bool:
     shell.set_custom_exc(handled, _handler)
     shell.events.register("pre_run_cell", _note_cell)
     _STATE["booted"] = shell
-    try:  # a cell that assigns an answer is noted from the first cell on (course.check.guard)
-        from course.check import guard
-
-        guard.install()
-    except Exception:  # a kernel must start even if the checks cannot be imported
-        pass
+    # course.check (2 s to import) is not imported here: the setup cell imports it, and its
+    # guard then notes which cell assigns which answer (a check needs it imported anyway).
     return True
 
 

@@ -353,3 +353,39 @@ def test_replacing_duckdbs_functions_from_the_answer_cell_changes_nothing(monkey
     assert check.evaluate(wrong, "q5_4").tag == "negative_price"
     assert check.evaluate(ITEMS, "q5_4", hidden=True).passed
     assert calls == []
+
+
+def test_the_bank_schema_knows_the_design_fields(tmp_path):
+    from course.check import validate_bank
+
+    bank = tmp_path / "95-design-lab.yml"
+    entry = {
+        "title": "A shelf",
+        "kind": "state",
+        "design": True,
+        "reference": "CREATE TABLE shelf (shelf_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL);",
+        "draw": {"shelf": "id"},
+        "reject": [
+            {
+                "tag": "twice",
+                "given": "INSERT INTO shelf VALUES ({shelf}, 'A')",
+                "sql": "INSERT INTO shelf VALUES ({shelf}, 'B')",
+                "message": "Shelf {shelf} was accepted twice: which constraint says once?",
+            }
+        ],
+    }
+    bank.write_text(yaml.safe_dump({"module": "95-design-lab", "exercises": {"q95_1": entry}}))
+    assert validate_bank(bank) == []
+    assert check.evaluate(
+        "CREATE TABLE shelf (shelf_id INTEGER PRIMARY KEY, label VARCHAR);", "q95_1", module=bank
+    ).passed
+    result = check.evaluate(
+        "CREATE TABLE shelf (shelf_id INTEGER, label VARCHAR);", "q95_1", module=bank
+    )
+    assert result.tag == "twice" and "{shelf}" not in result.sentence
+    entry["draw"] = {"shelf": "a shelf mark"}
+    bank.write_text(yaml.safe_dump({"module": "95-design-lab", "exercises": {"q95_1": entry}}))
+    assert validate_bank(bank)  # an unknown kind of drawn value is an authoring error
+    check.clear_cache()
+    result = check.evaluate("CREATE TABLE shelf (shelf_id INTEGER);", "q95_1", module=bank)
+    assert not result.passed and result.stage == "setup"

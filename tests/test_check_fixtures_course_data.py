@@ -41,3 +41,19 @@ def test_fixture_answer_on_course_data(bank, qid, kind, variant, course_data, mo
 def test_every_course_module_has_fixtures_here():
     banks = {case.values[0].stem for case in _course_cases()}
     assert {"01-querying-the-catalog", "02-summarizing-collections"} <= banks
+
+
+def test_a_logic_error_that_only_other_data_shows_is_not_called_typed_in():
+    # Issue 9.17: counting 008/33 `j` (short stories) as fiction in 1.9 passes on the learner data
+    # and fails on the shadow data; no value in the answer was typed in from the data, so the
+    # sentence names the first row that differs instead of blaming typed-in values.
+    reference = check.exercise("q1_9").reference
+    assert "IN ('1', 'f')" in reference
+    answer = reference.replace("IN ('1', 'f')", "IN ('1', 'f', 'j')")
+    assert check.evaluate(answer, "q1_9").passed
+    hidden = check.evaluate(answer, "q1_9", hidden=True)
+    assert not hidden.passed and hidden.tag == "other_data", hidden.line()
+    assert "typed in" not in hidden.sentence
+    assert "gives a different result on a second copy with different records: there," in (
+        hidden.sentence
+    )

@@ -7,6 +7,7 @@ import importlib
 import re
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,7 +26,8 @@ BANKS = sorted(quiz_banks_dir().glob("*.yml"))
 def env(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "workspace"))
     monkeypatch.delenv("COURSE_QUIZ_SEED", raising=False)
-    monkeypatch.delenv("COURSE_GROUP", raising=False)
+    for name in ("COURSE_GROUP", "COURSE_PROJECTOR", "COURSE_PROJECTOR_CSS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COURSE_PROGRESS", "off")
     monkeypatch.setitem(quiz_module._STATE, "group", None)
     return tmp_path / "workspace"
@@ -375,3 +377,32 @@ def test_course_doctor_says_ready_or_names_each_problem(data_dir, tmp_path, monk
     assert doctor.run(lines.append) == 0, lines
     assert all(line.startswith("✓") for line in lines[:-1])
     assert lines[-1].startswith("Ready for the session.")
+
+
+def test_course_lab_projector_names_the_projector_css_and_group_mode(tmp_path, monkeypatch):
+    """`course lab --projector` starts JupyterLab with COURSE_PROJECTOR_CSS (the learner CSS plus
+    projector sizes, written to Jupyter's runtime folder) and group mode for the kernels."""
+    import course.lab as lab
+    from course.workspace import sync_workspace
+
+    sync_workspace(workspace=tmp_path / "workspace")
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setattr(lab, "setup_jupyter", lambda prefix=None: [])
+    seen = {}
+    monkeypatch.setattr(lab.subprocess, "call", lambda cmd, env, cwd: seen.update(env) or 0)
+    assert lab.run_lab(port=lab_free_port(), open_browser=False, projector=True) == 0
+    assert seen["COURSE_GROUP"] == "1" and seen["COURSE_PROJECTOR"] == "1"
+    css = Path(seen["COURSE_PROJECTOR_CSS"]) / "custom.css"
+    assert css.is_relative_to(tmp_path / "runtime") and "body .course-quiz" in css.read_text()
+    seen.clear()
+    assert lab.run_lab(port=lab_free_port(), open_browser=False) == 0
+    assert "COURSE_PROJECTOR_CSS" not in seen and "COURSE_GROUP" not in seen
+
+
+def lab_free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -37,6 +37,12 @@ def test_sql_outside_the_triple_quotes_is_named():
     assert sentence.startswith("✗ Line 2 of this cell is SQL outside the triple quotes")
 
 
+def test_a_query_assigned_without_quotes_is_named():
+    cell = "q1_1 = SELECT bib_id, title FROM bib"
+    sentence = kernel.sentence_for(_syntax_error(cell), cell)
+    assert sentence.startswith('✗ The query on line 1 is not in quotes: write q1_1 = """')
+
+
 def test_unclosed_triple_quotes_name_the_line_they_open_on():
     cell = 'x = 1\nq1_1 = """\nSELECT bib_id\nFROM bib\n'
     sentence = kernel.sentence_for(_syntax_error(cell), cell)

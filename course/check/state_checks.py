@@ -232,8 +232,16 @@ def evaluate_state(
         except SqlProblem as problem:
             con.close()
             return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
+    views = set()
     try:
         present = {n.casefold(): n for n in table_names(con)}
+        views = {
+            r[0].casefold()
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND NOT internal"
+            ).fetchall()
+        }
         mine = {}
         for name in tables:
             if name.casefold() not in present:
@@ -298,5 +306,6 @@ def evaluate_state(
             ex, f"your design ({what}) keeps out every bad row tried{note}.", hidden=hidden
         )
     if len(tables) == 1:
-        return passed(ex, f"your table {tables[0]} is right{note}.", hidden=hidden)
+        what = "view" if tables[0].casefold() in views else "table"
+        return passed(ex, f"your {what} {tables[0]} is right{note}.", hidden=hidden)
     return passed(ex, f"your tables {', '.join(tables)} are right{note}.", hidden=hidden)

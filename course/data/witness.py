@@ -54,6 +54,67 @@ _TITLE_A = """
                               AND t.code = 'a')
 """
 
+
+# The first $a of the first field with one of the given tags, per record.
+def _first_a(tags: str) -> str:
+    return f"""
+    SELECT s.record_id, s.field_seq, s.subfield_seq, s.value
+    FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+    WHERE f.tag IN ({tags}) AND s.code = 'a'
+      AND f.field_seq = (SELECT min(field_seq) FROM marc_field g
+                         WHERE g.record_id = f.record_id AND g.tag IN ({tags}))
+      AND s.subfield_seq = (SELECT min(subfield_seq) FROM marc_subfield t
+                            WHERE t.record_id = s.record_id AND t.field_seq = s.field_seq
+                              AND t.code = 'a')
+"""
+
+
+# Two records for the punctuation witness: X, the first record with a 100 $a, a 245 $a of more
+# than one word and an 008; Y, the next record with a 100 $a and a 245 $a.
+_PAIR = f"""
+    WITH t AS ({_first_a("'245'")}), p AS ({_first_a("'100'")}),
+    c AS (SELECT record_id, value FROM marc_field WHERE tag = '008' AND length(value) = 40),
+    x AS (SELECT t.record_id FROM t JOIN p USING (record_id) JOIN c USING (record_id)
+          WHERE t.value LIKE '% %' ORDER BY t.record_id LIMIT 1),
+    y AS (SELECT t.record_id FROM t JOIN p USING (record_id) JOIN c USING (record_id)
+          WHERE t.record_id > (SELECT record_id FROM x) ORDER BY t.record_id LIMIT 1)
+    SELECT (SELECT record_id FROM x) AS x_id, (SELECT record_id FROM y) AS y_id
+"""
+
+
+def _copy_first_a(tags: str, value_sql: str) -> str:
+    """SQL that sets Y's first $a of ``tags`` to ``value_sql`` (an expression of X's ``value``)."""
+    return f"""
+        UPDATE marc_subfield SET value = src.new_value
+        FROM (
+            SELECT ty.record_id, ty.field_seq, ty.subfield_seq, {value_sql} AS new_value
+            FROM ({_PAIR}) pair
+            JOIN ({_first_a(tags)}) tx ON tx.record_id = pair.x_id
+            JOIN ({_first_a(tags)}) ty ON ty.record_id = pair.y_id
+        ) src
+        WHERE marc_subfield.record_id = src.record_id AND marc_subfield.field_seq = src.field_seq
+          AND marc_subfield.subfield_seq = src.subfield_seq;
+    """
+
+
+_PUNCTUATION_EDIT = (
+    # Y's title: X's 245 $a with its second word in quotation marks ('Le "fondazioni" bancarie').
+    _copy_first_a("'245'", "regexp_replace(tx.value, '^([^ ]+) ([^ ,/:;]+)', '\\1 \"\\2\"')")
+    # Y's main entry: X's 100 $a.
+    + _copy_first_a("'100'", "tx.value")
+    # Y's 008 (so date1 agrees): X's 008.
+    + f"""
+        UPDATE marc_field SET value = src.value
+        FROM (
+            SELECT fy.record_id, fy.field_seq, fx.value
+            FROM ({_PAIR}) pair
+            JOIN marc_field fx ON fx.record_id = pair.x_id AND fx.tag = '008'
+            JOIN marc_field fy ON fy.record_id = pair.y_id AND fy.tag = '008'
+        ) src
+        WHERE marc_field.record_id = src.record_id AND marc_field.field_seq = src.field_seq;
+    """
+)
+
 WITNESSES: tuple[Witness, ...] = (
     Witness(
         name="library_in_capitals",
@@ -135,6 +196,25 @@ WITNESSES: tuple[Witness, ...] = (
             WHERE br.code = 'MIL' AND i.status = 'Available'
               AND i.acquired_date = DATE '2022-07-01'
               AND NOT EXISTS (SELECT 1 FROM loan l WHERE l.item_id = i.item_id)
+        """,
+    ),
+    Witness(
+        name="duplicate_differing_in_punctuation",
+        exercises=("q6_7",),
+        why=(
+            "Two records whose title, main entry and date differ only by quotation marks make a "
+            "match key that keeps punctuation miss a duplicate pair."
+        ),
+        stage="marc",
+        edit=_PUNCTUATION_EDIT,
+        present="""
+            SELECT count(*) FROM (
+                SELECT regexp_replace(lower(strip_accents(concat_ws(' ', title, main_entry,
+                                      date1))), '[^a-z0-9]', '', 'g') AS k
+                FROM bib GROUP BY k
+                HAVING count(DISTINCT lower(strip_accents(concat_ws(' ', title, main_entry,
+                                           date1)))) > 1
+            )
         """,
     ),
 )

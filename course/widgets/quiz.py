@@ -225,6 +225,7 @@ class Quiz(w.VBox):
         self.reveal_button = w.Button(
             description="Reveal the answer",
             tooltip="Show the right answer and what every option means (for the whole room)",
+            layout=w.Layout(width="auto"),
         )
         self.reveal_button.on_click(lambda _button: self.toggle_reveal())
         self.revealed = w.HTML(value="")
@@ -242,7 +243,9 @@ class Quiz(w.VBox):
             for letter in self.letters
         ]
         self.votes_button = w.Button(
-            description="Show the votes", tooltip="Draw the room's show of hands as bars"
+            description="Show the votes",
+            tooltip="Draw the room's show of hands as bars",
+            layout=w.Layout(width="auto"),
         )
         self.votes_button.on_click(lambda _button: self.show_votes())
         self.chart = w.HTML(value="")
