@@ -90,6 +90,8 @@ def plain(obj, depth: int = 0):
     if isinstance(obj, (bytes, bytearray)):
         return bytes(memoryview(obj))
     if isinstance(obj, _Record):
+        if type(obj) is not _Record:  # a subclass could answer attribute reads as it likes
+            raise NotPlain("a kind of record of its own; return the pymarc Record itself")
         return _plain_record(obj, depth)
     if isinstance(obj, _Field):
         return _plain_field(obj, depth)
@@ -114,7 +116,7 @@ def _sort_key(value) -> str:
 
 def _plain_record(rec, depth: int):
     leader = _object_get(rec, "leader")
-    if isinstance(leader, _Leader):
+    if type(leader) is _Leader:
         leader = _object_get(leader, "leader")
     if not isinstance(leader, str):
         raise NotPlain("a record whose leader is not text")
@@ -132,8 +134,8 @@ def _plain_record(rec, depth: int):
 
 
 def _plain_field(field, depth: int):
-    if not isinstance(field, _Field):
-        raise NotPlain("a record holding something that is not a pymarc Field")
+    if type(field) is not _Field:
+        raise NotPlain("a record holding a field that is not a plain pymarc Field")
     tag = plain(_object_get(field, "tag"), depth + 1)
     if _object_get(field, "control_field"):
         return ("field", tag, plain(_object_get(field, "data"), depth + 1))
@@ -402,7 +404,6 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
         if theirs == mine:
             return failed(ex, mistake.message, "values", mistake.tag, hidden=hidden)
     sentence, stage, tag = first
-    sentence = sentence[0].upper() + sentence[1:]
     return failed(ex, sentence, stage, tag, hidden=hidden)
 
 
