@@ -21,7 +21,7 @@ TEST_BANKS = sorted((Path(__file__).parent / "fixtures" / "answers" / "banks").g
 ALL_BANKS = bank_paths() + TEST_BANKS
 
 #: A graded check call in a notebook, and the exercise id it checks.
-CHECK_OF_EXERCISE = r"check\.(?:query|hidden|value|state|model)\(\s*\w+\s*,\s*\"(q[\w]+)\""
+CHECK_OF_EXERCISE = r"check\.(?:query|hidden|value|state|model|function)\(\s*\w+\s*,\s*\"(q[\w]+)\""
 
 
 def test_schema_is_a_valid_json_schema():

@@ -61,7 +61,11 @@ def _environment(data_dir, monkeypatch, tmp_path):
     check.use_demo(None)
 
 
-def _answer(variant: dict):
+def _answer(variant: dict, bank=None, qid=None):
+    if "python" in variant:  # kind: python -- the answer is the function the source defines
+        namespace: dict = {}
+        exec(compile(variant["python"], f"<fixture {qid}>", "exec"), namespace)
+        return namespace[check.exercise(qid, module=bank).function]
     if "sql" in variant:
         return variant["sql"]
     if "value" in variant:
@@ -89,11 +93,11 @@ def test_fixture_answer(bank, qid, kind, variant, course_data, monkeypatch):
         monkeypatch.setenv("COURSE_DATA_DIR", str(COURSE_DATA))
     if _has_demo(bank):
         check.use_demo(bank)
-    answer = _answer(variant)
+    answer = _answer(variant, bank, qid)
     if kind == "correct":
         result = check.evaluate(answer, qid, module=bank)
         assert result.passed, result.line()
-        if "sql" in variant:
+        if "sql" in variant or "python" in variant:
             hidden = check.evaluate(answer, qid, module=bank, hidden=True)
             assert hidden.passed, hidden.line()
         return

@@ -49,6 +49,7 @@ from course.check.api import (
     clear_cache,
     evaluate,
     exercise,
+    function,
     hidden,
     hint,
     mistakes,
@@ -70,6 +71,7 @@ __all__ = [
     "value",
     "state",
     "model",
+    "function",
     "hint",
     "mistakes",
     "exercise",
@@ -107,6 +109,7 @@ for _name in (
     "course.check.design_checks",
     "course.check.erdiagram",
     "course.check.model_checks",
+    "course.check.python_checks",
 ):
     _safe.lock_module(_name)
 _safe.protect_submodule("course", "check")

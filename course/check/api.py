@@ -10,13 +10,14 @@ return one.
 
 from __future__ import annotations
 
-from course.check import database, guard, model_checks, progress, state_checks
+from course.check import database, guard, model_checks, progress, python_checks, state_checks
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
 from course.check.bank import BankError, Exercise, find_exercise, label_for
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, report
 from course.check.model_checks import evaluate_model
+from course.check.python_checks import evaluate_python
 from course.check.query_checks import evaluate_query, evaluate_value
 from course.check.state_checks import evaluate_state
 
@@ -27,6 +28,7 @@ __all__ = [
     "value",
     "state",
     "model",
+    "function",
     "hint",
     "mistakes",
     "exercise",
@@ -63,6 +65,8 @@ def evaluate(
             return evaluate_value(ex, answer, hidden=hidden)
         if ex.kind == "model":
             return evaluate_model(ex, answer, hidden=hidden)
+        if ex.kind == "python":
+            return evaluate_python(ex, answer, hidden=hidden)
         return evaluate_query(ex, answer, hidden=hidden)
     except SqlProblem as problem:
         return failed(ex, problem.sentence, "runs", problem.tag, hidden=hidden)
@@ -121,6 +125,11 @@ def model(answer, qid: str, *, module=None) -> None:
     report(_checked(answer, qid, module=module))
 
 
+def function(answer, qid: str, *, module=None) -> None:
+    """Check a Python function by calling it on the exercise's cases (records, ISBNs, ...)."""
+    report(_checked(answer, qid, module=module))
+
+
 def hint(qid: str, *, module=None) -> None:
     """Print the next hint of an exercise (one more each call)."""
     out = stdout()
@@ -155,3 +164,4 @@ def clear_cache() -> None:
     _HINTS_SHOWN.clear()
     state_checks.clear_cache()
     model_checks.clear_cache()
+    python_checks.clear_cache()

@@ -37,7 +37,7 @@ __all__ = [
     "schema_path",
 ]
 
-KINDS = ("query", "state", "value", "model")
+KINDS = ("query", "state", "value", "model", "python")
 _QID = re.compile(r"^q(\d+)_(\d+)([a-z]?)$")
 
 try:  # the C loader is ~10x faster
@@ -62,6 +62,7 @@ class Mistake:
     #: a regex the answer's SQL must match for this mistake to name an answer with no rows
     text: str | None = None
     model: str | None = None  # model exercises: a wrong erDiagram design
+    python: str | None = None  # python exercises: a wrong function's source
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class Exercise:
     same_as: tuple = ()  # ((learner query, expected query, message), ...)
     stored_once: tuple = ()  # ((query listing facts, message), ...)
     hidden: bool = True
+    # python exercises (course.check.python_checks): a function called on cases from the data
+    function: str = ""
+    cases: str = ""
+    input: str = "value"
+    compare: str = "value"
     bank_path: Path | None = None
 
 
@@ -195,6 +201,7 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
                 has_value="value" in m,
                 text=m.get("text"),
                 model=m.get("model"),
+                python=m.get("python"),
             )
             for m in entry.get("mistakes", []) or []
         )
@@ -239,6 +246,10 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
                 (str(c["sql"]), str(c["message"])) for c in entry.get("stored_once", []) or []
             ),
             hidden=bool(entry.get("hidden", True)),
+            function=str(entry.get("function", "") or ""),
+            cases=str(entry.get("cases", "") or ""),
+            input=str(entry.get("input", "value")),
+            compare=str(entry.get("compare", "value")),
             bank_path=path,
         )
     return out

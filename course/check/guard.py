@@ -6,9 +6,10 @@ would then give the cell full points.  When ``course.check`` is imported inside 
 module registers two small event callbacks:
 
 * before each cell, it notes how many checks have reported so far;
-* after a cell that *succeeded* although its source calls ``check.query/hidden/value/state/model``,
-  it makes sure a check really reported during the cell and that no check failure was swallowed.
-  If not, it writes one line to stderr, which makes nbgrader give the cell zero points.
+* after a cell that *succeeded* although its source calls a check (``check.query``, ``hidden``,
+  ``value``, ``state``, ``model`` or ``function``), it makes sure a check really reported during
+  the cell and that no check failure was swallowed.  If not, it writes one line to stderr,
+  which makes nbgrader give the cell zero points.
 
 A learner who never tampers with the notebook never sees this line.
 """
@@ -23,7 +24,7 @@ from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured
 __all__ = ["install", "note_report", "stale", "CHECK_CALL"]
 
 #: How a test cell calls a check (the pattern the notebooks use).
-CHECK_CALL = re.compile(r"\bcheck\s*\.\s*(query|hidden|value|state|model)\s*\(")
+CHECK_CALL = re.compile(r"\bcheck\s*\.\s*(query|hidden|value|state|model|function)\s*\(")
 _COMMENT = re.compile(r"#[^\n]*")
 
 #: A line of a cell that assigns an answer variable (``q1_2 = ...``).
