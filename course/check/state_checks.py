@@ -25,6 +25,11 @@ reference's, contents are not compared; probe values are drawn fresh per check (
 normalization is graded by ``same_as`` (the learner's tables rebuild the sheet) and
 ``stored_once`` (each fact in one row), both checked after the setup's own tables are emptied.
 Order: schema, lossless, stored once, probes, keys, contents.
+
+Listed ``mistakes`` of a (closed) state exercise are whole wrong scripts: when an answer fails at
+the schema, keys or contents stage and leaves exactly the tables a mistake's script leaves (same
+columns, keys and rows), the learner reads that mistake's message (module 10: "the UPDATE ran
+first, so the log is empty").  Mistake states are cached like the reference's.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from course.check.answers import read_answer
 from course.check.bank import BankError, Exercise
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, passed
+from course.check.results import Spec, compare
 from course.check.shapes import (
     TYPE_WORDS,
     Shape,
@@ -53,6 +59,9 @@ _connect = duckdb.connect  # captured at import: a learner's `duckdb.connect = .
 _extract = duckdb.extract_statements
 
 __all__ = ["evaluate_state", "clear_cache"]
+
+_compare = compare
+_Spec = Spec
 
 _ALLOWED = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "SELECT", "TRANSACTION"}
 
@@ -131,11 +140,70 @@ def _given_refused(probe, values) -> str:
 
 
 _REFERENCES: dict[tuple, tuple] = {}
+_MISTAKES: dict[tuple, tuple] = {}
 
 
 def clear_cache() -> None:
-    """Forget the cached reference states."""
+    """Forget the cached reference and mistake states."""
     _REFERENCES.clear()
+    _MISTAKES.clear()
+
+
+def _mistake_states(ex: Exercise, db: str, tables: list) -> tuple:
+    """``((mistake, {table: Shape}), ...)``: the state each listed mistake's script leaves."""
+    stamp = database.connection(db)[1] if ex.attach else None
+    key = (ex.qid, str(ex.bank_path), ex.setup, stamp, tuple(m.sql for m in ex.mistakes))
+    hit = _MISTAKES.get(key)
+    if hit is not None:
+        return hit
+    states = []
+    for mistake in ex.mistakes:
+        if not mistake.sql:
+            continue
+        con = _environment(ex, db)
+        try:
+            try:
+                con.execute(mistake.sql)
+            except _Error as exc:
+                raise BankError(f"The mistake {mistake.tag} of {ex.qid} fails: {exc}") from None
+            present = {n.casefold(): n for n in table_names(con)}
+            shapes = {
+                name.casefold(): shape_of(con, present[name.casefold()])
+                for name in tables
+                if name.casefold() in present
+            }
+        finally:
+            con.close()
+        states.append((mistake, shapes))
+    _MISTAKES[key] = tuple(states)
+    return _MISTAKES[key]
+
+
+def _same_state(mine, theirs, ex: Exercise) -> bool:
+    if mine.pk != theirs.pk or mine.fks != theirs.fks:
+        return False
+    if [c.casefold() for c, _t in mine.columns] != [c.casefold() for c, _t in theirs.columns]:
+        return False
+    spec = _Spec(names="strict", tolerance=ex.spec.tolerance)
+    return bool(_compare(mine.data, theirs.data, spec).ok)
+
+
+def _named_mistake(ex: Exercise, db: str, con, tables: list, hidden: bool) -> Result | None:
+    """The listed mistake whose script leaves exactly the learner's tables, as a failed Result."""
+    if ex.design or not any(m.sql for m in ex.mistakes):
+        return None
+    present = {n.casefold(): n for n in table_names(con)}
+    if any(name.casefold() not in present for name in tables):
+        return None
+    mine = {name.casefold(): shape_of(con, present[name.casefold()]) for name in tables}
+    for mistake, shapes in _mistake_states(ex, db, tables):
+        if all(
+            name.casefold() in shapes
+            and _same_state(mine[name.casefold()], shapes[name.casefold()], ex)
+            for name in tables
+        ):
+            return failed(ex, mistake.message, "contents", mistake.tag, hidden=hidden)
+    return None
 
 
 def _reference(ex: Exercise, db: str, values: dict | None = None):
@@ -257,7 +325,8 @@ def evaluate_state(
             else:
                 problem = compare_columns(mine[name], shapes[name.casefold()], ex)
             if problem:
-                return failed(ex, problem, "schema", hidden=hidden)
+                named = _named_mistake(ex, db, con, tables, hidden)
+                return named or failed(ex, problem, "schema", hidden=hidden)
         if (ex.same_as or ex.stored_once) and not scratch:
             design_checks.empty_tables(con, sorted(before))
             problem = design_checks.lossless_problem(con, ex, expected)
@@ -290,12 +359,14 @@ def evaluate_state(
                 continue  # keys are the learner's choice; the probes judged what they do
             problem = compare_keys(mine[name], shapes[name.casefold()])
             if problem:
-                return failed(ex, problem, "schema", hidden=hidden)
+                named = _named_mistake(ex, db, con, tables, hidden)
+                return named or failed(ex, problem, "schema", hidden=hidden)
         if ex.contents:
             for name in tables:
                 problem = compare_contents(mine[name], shapes[name.casefold()], ex)
                 if problem:
-                    return failed(ex, problem, "contents", hidden=hidden)
+                    named = _named_mistake(ex, db, con, tables, hidden)
+                    return named or failed(ex, problem, "contents", hidden=hidden)
     finally:
         con.close()
     note = " on a second copy of the data too" if hidden else ""
