@@ -280,6 +280,10 @@ def _show(value) -> str:
         return f"[{inner}{more}]"
     if isinstance(value, tuple) and value and value[0] == "record":
         return "a record"
+    if isinstance(value, tuple) and value and value[0] == "dict":
+        inner = ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value[1][:4])
+        more = ", …" if len(value[1]) > 4 else ""
+        return "{" + inner + more + "}"
     if isinstance(value, str):
         return _short(value, 50)
     text = _repr(value)
@@ -314,9 +318,21 @@ def _differs(ex: Exercise, mine, want) -> str | None:
         return xml_difference(a, b)
     if mine == want:
         return None
+    if mine is None:
+        return (
+            "gives None: does the function end with return and the value? (print shows a value "
+            "but does not give it back)"
+        )
     if isinstance(want, tuple) and want and want[0] == "record":
         return _record_difference(mine, want)
     return f"gives {_show(mine)}; expected {_show(want)}"
+
+
+def _indicator(value: str) -> str:
+    """An indicator as MARC documentation writes it: a blank as #, nothing as (empty)."""
+    if value == "":
+        return "(empty)"
+    return value.replace(" ", "#")
 
 
 def _record_difference(mine, want) -> str:
@@ -329,7 +345,14 @@ def _record_difference(mine, want) -> str:
             if fa[1] != fb[1]:
                 return f"has a {fa[1]} field where the record has its {fb[1]}"
             if len(fb) == 4 and len(fa) == 4 and fa[2] != fb[2]:
-                got, exp = "".join(fa[2]).replace(" ", "#"), "".join(fb[2]).replace(" ", "#")
+                bad = next((i for i in fa[2] if not isinstance(i, str)), None)
+                if bad is not None:
+                    return (
+                        f"sets a {fb[1]} indicator to {_show(bad)}, which is not text: an "
+                        "indicator is one character in quotes, such as '4' (a blank is ' ')"
+                    )
+                got = " and ".join(_indicator(i) for i in fa[2])
+                exp = " and ".join(_indicator(i) for i in fb[2])
                 return f"gives the {fb[1]} indicators {got}, expected {exp}"
             return f"has a different {fb[1]} field than expected"
     if len(mine[2]) < len(want[2]):
