@@ -39,6 +39,18 @@ KERNEL_WAIT_MS = 90_000
 RUN_WAIT_MS = 120_000
 #: An input prompt after its cell ran, like ``[7]:`` (``[*]:`` while waiting, ``[ ]:`` never run).
 RAN_PROMPT = re.compile(r"^\s*\[\d+\]:\s*$")
+#: What a traceback leaves in an output; a learner never sees one.
+TRACEBACK_SIGNS = ("Traceback", "----> ", 'File "', "Cell In[")
+#: A wait, not a speed assertion: a whole module notebook on a busy two-core machine.
+RUN_ALL_WAIT_MS = 300_000
+
+
+def _ran(prompt: str) -> bool:
+    """``[12]:`` after a cell ran; ``[ ]:`` never ran, ``[*]:`` still waiting."""
+    text = "".join(prompt.split())
+    return text.startswith("[") and text.endswith("]:") and text[1:-2].isdigit()
+
+
 STDOUT = "application/vnd.jupyter.stdout"
 #: JupyterLab renders error outputs (the exception line) with the stderr MIME type.
 STDERR = "application/vnd.jupyter.stderr"
@@ -139,7 +151,7 @@ class Lab:
     measures how fast anything is.
     """
 
-    STDOUT, STDERR = STDOUT, STDERR
+    STDOUT, STDERR, TRACEBACK_SIGNS = STDOUT, STDERR, TRACEBACK_SIGNS
 
     def __init__(self, page, server):
         self.page, self.server = page, server
@@ -263,6 +275,57 @@ class Lab:
         self.menu("Run", "notebook:run-all-below")
         self._wait_ran(prompt, before)
         self._wait_settled()
+
+    def run_release_top_to_bottom(self, module: str, *, min_code_cells: int) -> dict:
+        """Open a module's release notebook, Run All, and wait until its last cell has run.
+
+        Fails when the release notebook is missing; skips without the course data.  Asserts that
+        the setup cell said it is ready and every code cell ran.  Returns the module's bank."""
+        import yaml
+
+        from course import config
+
+        notebook = f"{module}/{module}.ipynb"
+        if not (config.repo_root() / "release" / notebook).exists():
+            pytest.fail(f"release/{notebook} is missing: run `course release {module}`.")
+        if not config.database_path("library").exists():
+            pytest.skip("The course data is not built: run `course data` (or `make data`) first.")
+        path = config.repo_root() / "course" / "exercises" / f"{module}.yml"
+        bank = yaml.safe_load(path.read_text(encoding="utf-8"))["exercises"]
+        self.open(notebook)
+        self.run_all()
+        # Run All returns when the kernel is first idle; between two long queries it can be idle
+        # for a moment, so wait for the last cell to have run too.
+        last = self.notebook.locator(".jp-CodeCell").last
+        self.expect(self.prompt(last)).to_have_text(RAN_PROMPT, timeout=RUN_ALL_WAIT_MS)
+        self.wait_idle()
+        setup = self.code_cell("%load_ext course.kernel")
+        self.expect(self.outputs(setup, STDOUT)).to_contain_text("Ready")
+        code_cells = self.notebook.locator(".jp-CodeCell")
+        count = code_cells.count()
+        assert count > min_code_cells
+        prompts = [self.prompt(code_cells.nth(i)).text_content() or "" for i in range(count)]
+        not_run = [(i, p) for i, p in enumerate(prompts) if not _ran(p)]
+        assert not not_run, not_run
+        return bank
+
+    def assert_only_checks_fail(self, bank: dict, question: str, calls: tuple[str, ...]) -> None:
+        """The cells with an error are exactly the bank's check cells, one plain line each
+        starting ``✗ Question <question>`` and no traceback anywhere in them."""
+        code_cells = self.notebook.locator(".jp-CodeCell")
+        failing = []
+        for i in range(code_cells.count()):
+            cell = code_cells.nth(i)
+            if self.outputs(cell, STDERR).count():
+                source = self.source(cell)
+                error = self.output_text(cell, STDERR).strip()
+                failing.append((source.splitlines()[0:3], error))
+                assert any(call in source for call in calls), f"cell {i} has an error: {error}"
+                assert len(error.splitlines()) == 1, error
+                assert error.startswith(f"✗ Question {question}"), error
+                everything = self.output_text(cell)
+                assert not [s for s in TRACEBACK_SIGNS if s in everything], everything
+        assert len(failing) == len(bank), failing
 
     def outputs(self, cell, mime: str | None = None):
         """A cell's outputs, optionally only those of one MIME type (``STDOUT``, ``STDERR``)."""

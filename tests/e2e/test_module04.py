@@ -10,14 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-import pytest
-import yaml
-
-from course import config
-
 MODULE = "04-data-modeling"
-NOTEBOOK = f"{MODULE}/{MODULE}.ipynb"
-TRACEBACK_SIGNS = ("Traceback", "----> ", 'File "', "Cell In[")
 NO_CLAIM = '''q4_1 = """
 erDiagram
     subscription ||--o{ issue : "receives"
@@ -44,22 +37,8 @@ def _svg(cell) -> str:
     return unquote(src.split(",", 1)[-1])
 
 
-def _bank() -> dict:
-    path = config.repo_root() / "course" / "exercises" / f"{MODULE}.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["exercises"]
-
-
 def test_module04_draws_a_learners_model_and_checks_it_in_one_sentence(lab, page):
-    if not (config.repo_root() / "release" / NOTEBOOK).exists():
-        pytest.fail(f"release/{NOTEBOOK} is missing: run `course release {MODULE}`.")
-    if not config.database_path("library").exists():
-        pytest.skip("The course data is not built: run `course data` (or `make data`) first.")
-    bank = _bank()
-
-    lab.open(NOTEBOOK)
-    lab.run_all()
-    setup = lab.code_cell("%load_ext course.kernel")
-    lab.expect(lab.outputs(setup, lab.STDOUT)).to_contain_text("Ready")
+    bank = lab.run_release_top_to_bottom(MODULE, min_code_cells=30)
 
     # The worked example's model is drawn: a mermaid SVG with its entities' names.
     example = lab.code_cell("widgets.diagram(circulation)")
@@ -69,17 +48,7 @@ def test_module04_draws_a_learners_model_and_checks_it_in_one_sentence(lab, page
     assert "<svg" in drawn and "loan" in drawn and "barcode" in drawn, drawn[:300]
 
     # The errors are exactly the check cells, one plain line each.
-    code_cells = lab.notebook.locator(".jp-CodeCell")
-    failing = []
-    for i in range(code_cells.count()):
-        cell = code_cells.nth(i)
-        if lab.outputs(cell, lab.STDERR).count():
-            source = lab.source(cell)
-            error = lab.output_text(cell, lab.STDERR).strip()
-            assert "from course import check" in source, f"cell {i} has an error: {error}"
-            assert len(error.splitlines()) == 1 and error.startswith("✗ Question 4."), error
-            failing.append(error)
-    assert len(failing) == len(bank), failing
+    lab.assert_only_checks_fail(bank, "4.", calls=("from course import check",))
 
     # A learner's model with the claim squeezed into the issue: drawn, then one sentence.
     answer = lab.code_cell("q4_1 = None")
@@ -97,6 +66,6 @@ def test_module04_draws_a_learners_model_and_checks_it_in_one_sentence(lab, page
     error = lab.output_text(check_cell, lab.STDERR).strip()
     assert error == expected
     everything = lab.output_text(check_cell)
-    assert not [sign for sign in TRACEBACK_SIGNS if sign in everything], everything
+    assert not [sign for sign in lab.TRACEBACK_SIGNS if sign in everything], everything
     lab.expect(lab.outputs(answer, lab.STDERR)).to_have_count(0)
     assert lab.real_console_errors() == []
