@@ -250,3 +250,24 @@ def test_a_failing_check_writes_nothing_to_stderr_and_check_function_cannot_be_r
     assert capsys.readouterr().err == ""
     with pytest.raises(AttributeError):
         check.function = lambda *a, **k: None
+
+
+def test_what_a_function_prints_stays_out_of_the_check(capsys):
+    """A beginner's function that prints (and the listed mistake that does) would otherwise fill
+    the check's output with one line per case: the learner sees only the check's sentence."""
+
+    def directory(raw):
+        print("looking at", raw[:5])
+        base = int(raw[12:17])
+        body = raw[24 : base - 1]
+        entries = []
+        for i in range(0, len(body) - 12, 12):  # drops the last entry
+            entries.append(
+                (body[i : i + 3].decode(), int(body[i + 3 : i + 7]), int(body[i + 7 : i + 12]))
+            )
+        return entries
+
+    result = _evaluate(directory, "q7_1")
+    assert not result.passed and "items where" in result.sentence, result.line()
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err == ""

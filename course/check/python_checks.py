@@ -20,6 +20,9 @@ inputs, so a function that changes the record it is given cannot change the refe
 
 from __future__ import annotations
 
+import contextlib as _contextlib
+import io as _io
+
 import pymarc as _pymarc
 from lxml import etree as _etree
 
@@ -295,7 +298,10 @@ def _outputs(fn, ex: Exercise, cases: list, db: str):
     out = []
     for case in cases:
         try:
-            result = fn(*_arguments(ex, case, db))
+            # A function that prints (a beginner's habit, or a listed mistake) would fill the
+            # check's output with every case: what it prints is not the answer, so drop it.
+            with _contextlib.redirect_stdout(_io.StringIO()):
+                result = fn(*_arguments(ex, case, db))
         except Exception as exc:  # the learner's function failed on this input
             out.append(("error", type(exc).__name__, str(exc)))
             break
@@ -325,7 +331,34 @@ def _differs(ex: Exercise, mine, want) -> str | None:
         )
     if isinstance(want, tuple) and want and want[0] == "record":
         return _record_difference(mine, want)
+    if _is_seq(mine) and _is_seq(want):
+        return _seq_difference(mine[1], want[1])
     return f"gives {_show(mine)}; expected {_show(want)}"
+
+
+def _is_seq(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and value[0] == "seq"
+
+
+def _seq_difference(mine: tuple, want: tuple) -> str:
+    """Name the first item that differs (a preview of the first four can look identical)."""
+    for n, (a, b) in enumerate(zip(mine, want, strict=False), start=1):
+        if a != b:
+            if len(mine) == len(want):
+                return f"gives a list whose item {n} is {_show(a)}, expected {_show(b)}"
+            return (
+                f"gives {len(mine)} items where {len(want)} were expected; item {n} is "
+                f"{_show(a)}, expected {_show(b)}"
+            )
+    if len(mine) > len(want):
+        return (
+            f"gives {len(mine)} items where {len(want)} were expected: item {len(want) + 1} is "
+            f"{_show(mine[len(want)])}, one too many"
+        )
+    return (
+        f"gives {len(mine)} items where {len(want)} were expected: item {len(mine) + 1} "
+        f"({_show(want[len(mine)])}) is missing"
+    )
 
 
 def _indicator(value: str) -> str:
