@@ -4,6 +4,7 @@ kernel side, and the pause point form the gate checks."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import shutil
 from collections import Counter
@@ -204,13 +205,26 @@ def test_page_css_sizes_everything_a_room_reads():
 
 
 def test_the_learners_custom_css_carries_the_pause_point_and_quiz_styles(tmp_path):
-    """Every learner's page frames pause points: course/jupyter/learner/custom/custom.css holds
-    the same rules as the projector script injects (no drift)."""
+    """Every learner's page frames pause points and styles the group quiz: the group-session
+    section of course/jupyter/learner/custom/custom.css, which the projector script injects too."""
     from course.lab import LEARNER_CONFIG
 
     learner = (LEARNER_CONFIG / "custom" / "custom.css").read_text()
-    assert proj.PAUSE_CSS.strip() in learner
-    assert proj.WIDGET_CSS.strip() in learner
+    assert (
+        proj.GROUP_CSS in learner and proj.LEARNER_CSS == LEARNER_CONFIG / "custom" / "custom.css"
+    )
+    frame = f".jp-MarkdownCell:has({proj.PAUSE_HEADING_SELECTOR}) .jp-RenderedMarkdown {{"
+    assert frame in proj.GROUP_CSS and "border: 5px solid" in proj.GROUP_CSS
+    assert "outline: 3px dashed" in proj.GROUP_CSS  # shape, not colour alone
+    for rule in (
+        ".course-quiz-letter",
+        ".course-quiz-right",
+        ".course-quiz-bar",
+        "#course-group-bar",
+    ):
+        assert rule in proj.GROUP_CSS, rule
+    assert proj.GROUP_CSS in proj.page_css()
+    assert json.dumps(proj.GROUP_CSS)[1:-1] in proj._script(True)  # what the toggle injects
     path = proj.write_projector_css(tmp_path / "css", LEARNER_CONFIG / "custom" / "custom.css")
     text = path.read_text()
     assert text.startswith(learner) and "body .jp-RenderedHTMLCommon td" in text

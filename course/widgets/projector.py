@@ -15,10 +15,11 @@ browser only (learners' own screens stay as they are):
 ``course lab --projector`` gives the same page styles from the start, without a cell: JupyterLab
 serves the learners' custom.css followed by the projector sizes (:func:`write_projector_css`).
 
-Pause points (BRIEF convention 3: a Markdown cell tagged ``pause-point`` whose first line is
+Pause points (a Markdown cell tagged ``pause-point`` whose first line is
 ``### ⏸ Pause point N · <title>``) get a thick dark frame, a dashed outer line and a larger
-heading, on every learner's screen (the learners' ``custom.css`` in ``course/jupyter/learner``
-carries :data:`PAUSE_CSS` and :data:`WIDGET_CSS`; a test keeps them equal): the frame is shape
+heading, on every learner's screen: the rules are the group-session section of the learners'
+``custom.css`` in ``course/jupyter/learner`` (:data:`GROUP_CSS`, read from that one file; the
+projector script injects it too, for pages started without ``course lab``).  The frame is shape
 and weight, not colour alone.  The heading puts them in JupyterLab's table of contents.
 """
 
@@ -32,8 +33,7 @@ from pathlib import Path
 import ipywidgets as w
 
 __all__ = [
-    "PAUSE_CSS",
-    "WIDGET_CSS",
+    "GROUP_CSS",
     "PAUSE_HEADING",
     "PAUSE_TAG",
     "Projector",
@@ -50,24 +50,20 @@ PAUSE_TAG = "pause-point"
 PAUSE_HEADING = re.compile(r"^### ⏸ Pause point (\d+) · \S.*$")
 #: JupyterLab 4.6 gives a heading ``data-jupyter-id``: its text with spaces as hyphens.
 PAUSE_HEADING_SELECTOR = 'h3[data-jupyter-id^="⏸-Pause-point"]'
-_PAUSE_SELECTOR = f".jp-MarkdownCell:has({PAUSE_HEADING_SELECTOR})"
 
-PAUSE_CSS = f"""
-/* Pause points: a frame a projector cannot wash out (thickness and a dashed line, not colour) */
-{_PAUSE_SELECTOR} .jp-RenderedMarkdown {{
-  border: 5px solid var(--jp-content-font-color0, #111);
-  outline: 3px dashed var(--jp-content-font-color0, #111);
-  outline-offset: 4px;
-  background: var(--jp-warn-color3, #fff3cd);
-  padding: 0.4em 1em 0.6em 1em;
-  margin: 8px 8px 8px 0;
-  border-radius: 4px;
-}}
-{_PAUSE_SELECTOR} .jp-RenderedMarkdown h3 {{
-  font-size: 1.5em;
-  margin-top: 0.3em;
-}}
-"""
+#: The learners' stylesheet; from its group-session comment on: pause points framed, the quiz's
+#: lettered options, Reveal, votes and the facilitator's bar.  One copy of those rules: ``course
+#: lab`` serves the file, and the projector script injects the same section.
+LEARNER_CSS = Path(__file__).resolve().parents[1] / "jupyter" / "learner" / "custom" / "custom.css"
+_GROUP_MARK = "/* Group sessions"
+
+
+def _group_css() -> str:
+    text = LEARNER_CSS.read_text(encoding="utf-8")
+    return text[text.index(_GROUP_MARK) :]
+
+
+GROUP_CSS = _group_css()
 
 #: Projector sizes, applied under SCOPE (``body.course-projector`` or ``body``).
 _PROJECTOR_CSS = """
@@ -110,30 +106,6 @@ SCOPE .course-quiz .widget-checkbox input { width: 22px; height: 22px; }
 SCOPE .jp-InputPrompt, SCOPE .jp-OutputPrompt { font-size: 20px; }
 """
 
-#: Always part of the page: the quiz's group tools and the facilitator's bar.
-WIDGET_CSS = """
-.course-quiz .widget-radio-box label,
-.course-quiz .widget-checkbox label { height: auto; min-height: var(--jp-widgets-radio-item-height);
-  white-space: normal; display: flex; align-items: flex-start; gap: 0.3em; }
-.course-quiz .widget-radio-box input { flex: none; order: -1; margin-top: 0.3em; }
-.course-quiz .widget-checkbox { height: auto; }
-.course-quiz-answers { list-style: none; padding-left: 0; }
-.course-quiz-answers li { margin: 0.3em 0; }
-.course-quiz-right { border-left: 6px solid var(--jp-success-color1, #2e7d32); padding-left: 6px; }
-.course-quiz-wrong { border-left: 6px dotted var(--jp-border-color1, #999); padding-left: 6px; }
-.course-quiz-letter { display: inline-block; min-width: 1.6em; font-weight: bold; }
-.course-quiz-bar-row { display: flex; align-items: center; gap: 0.5em; }
-.course-quiz-bar { display: inline-block; background: var(--jp-brand-color1, #1976d2);
-  min-width: 2px; height: 1em; max-width: 70%; }
-#course-group-bar { position: fixed; right: 16px; bottom: 40px; z-index: 10000;
-  display: flex; gap: 8px; align-items: center; padding: 8px 10px;
-  background: var(--jp-layout-color0, #fff); color: var(--jp-ui-font-color0, #111);
-  border: 3px solid var(--jp-ui-font-color0, #111); border-radius: 6px;
-  font-size: 20px; box-shadow: 0 2px 8px rgba(0,0,0,0.3); }
-#course-group-bar button { font-size: 20px; padding: 4px 10px; cursor: pointer; }
-#course-group-bar .course-countdown { font-variant-numeric: tabular-nums; min-width: 3.2em; }
-"""
-
 #: Larger chart text while projector mode is on (matplotlib's rcParams in the kernel).
 CHART_RC = {
     "font.size": 20,
@@ -158,7 +130,7 @@ def page_css(*, projector: bool = False) -> str:
     """The CSS ``course lab`` gives JupyterLab (``custom.css``): pause points and the group
     widgets always, projector sizes for the whole page with ``projector=True``; the toggle in a
     notebook adds them under ``body.course-projector``."""
-    parts = [PAUSE_CSS, WIDGET_CSS, projector_css()]
+    parts = [GROUP_CSS, projector_css()]
     if projector:
         parts.append(projector_css("body"))
     return "/* Written by `course lab`: the course's page styles. */\n" + "\n".join(parts)
@@ -265,7 +237,7 @@ _SCRIPT = r"""
 
 
 def _script(on: bool) -> str:
-    css = PAUSE_CSS + WIDGET_CSS + projector_css()
+    css = GROUP_CSS + projector_css()
     return _SCRIPT.replace(
         "(ON, CSS, HEADING)",
         f"({json.dumps(bool(on))}, {json.dumps(css)}, {json.dumps(PAUSE_HEADING_SELECTOR)})",
