@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_marc.py [--records N] [--on-disk] [--repeat N]
 
 In one run: pymarc iterates the cached file (``for record in MARCReader(...)``, nothing else),
-then ``course.data.marc.load_marc`` parses, decodes and inserts the same records into a fresh
+then ``course.data.marc.load.load_marc`` parses, decodes and inserts the same records into a fresh
 DuckDB (in memory, or a temporary file with ``--on-disk``), primary keys included.  Prints both
 times, records per second and the ratio.  The goal is a ratio of 0.25 or less.  On a shared
 machine, ``--repeat 3`` compares the best of three runs of each.  It prints; it never asserts.
@@ -22,8 +22,8 @@ from pymarc import MARCReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course.data.marc import load_marc  # noqa: E402
-from course.data.obtain import ensure_marc_file  # noqa: E402
+from course.data.marc.load import load_marc  # noqa: E402
+from course.data.marc.obtain import ensure_marc_file  # noqa: E402
 
 GOAL = 0.25
 

@@ -142,7 +142,7 @@ def _cmd_handouts(args) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
-    from course.data.obtain import ObtainError
+    from course.data.marc.obtain import ObtainError
     from course.db import CourseDataMissing
     from course.lab import LabError
 

@@ -151,7 +151,7 @@ def test_failed_build_leaves_the_old_data_in_place(first, monkeypatch):
     def broken(con, *, progress=True):
         raise RuntimeError("catalog step failed on purpose")
 
-    monkeypatch.setattr("course.data.catalog.build_catalog", broken)
+    monkeypatch.setattr("course.data.marc.catalog.build_catalog", broken)
     with pytest.raises(RuntimeError, match="on purpose"):
         build(force=True, progress=False, samples=SMALL)
     assert {name: _checksums(name) for name in config.DATABASES} == before

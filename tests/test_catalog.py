@@ -12,8 +12,8 @@ import pytest
 from pymarc import Field, Indicators, Record, Subfield
 
 from course.data.build import table_checksums
-from course.data.catalog import CATALOG_TABLES, build_catalog
-from course.data.marc import load_marc
+from course.data.marc.catalog import CATALOG_TABLES, build_catalog
+from course.data.marc.load import load_marc
 
 SAMPLE = "marc21_binary/loc/loc_booksall2016_part01_every100th.utf8.mrc"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from course.data.acquisitions import _FUND_SHAPES, FUNDS, fund_tree_frame
+from course.data.consortium.acquisitions import _FUND_SHAPES, FUNDS, fund_tree_frame
 
 
 def _depths(frame) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""The seeded library system (course.data.library) around a catalog.
+"""The seeded library system (course.data.consortium.library) around a catalog.
 
 Most tests run on a synthetic catalog made here, so they always run; one test runs the real
 loader and catalog build on the LoC sample in ../shared/realdata (skipped when it is absent).
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from stdnum import ean, isbn, issn, luhn
 
-from course.data import library_calendar as cal
-from course.data.barcodes import INSTITUTION_CODE, is_valid_barcode, make_barcodes
-from course.data.circulation import LOAN_DAYS, PATRON_TYPES
-from course.data.library import LIBRARY_TABLES, drop_library_tables, generate_library
+from course.data.consortium import library_calendar as cal
+from course.data.consortium.barcodes import INSTITUTION_CODE, is_valid_barcode, make_barcodes
+from course.data.consortium.circulation import LOAN_DAYS, PATRON_TYPES
+from course.data.consortium.library import LIBRARY_TABLES, drop_library_tables, generate_library
 
 SEED = 20260630
 N_BIBS = 4000
@@ -822,8 +822,8 @@ def test_on_the_real_loc_sample(realdata):
     sample = realdata / "marc21_binary" / "loc" / "loc_booksall2016_part01_every100th.utf8.mrc"
     if not sample.exists():
         pytest.skip("the LoC sample is not in ../shared/realdata")
-    from course.data.catalog import build_catalog
-    from course.data.marc import load_marc
+    from course.data.marc.catalog import build_catalog
+    from course.data.marc.load import load_marc
 
     con = duckdb.connect()
     load_marc(sample, con, progress=False)

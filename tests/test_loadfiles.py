@@ -27,7 +27,7 @@ from stdnum import ean, isbn, issn, luhn
 from stdnum.exceptions import InvalidChecksum
 
 from course import config
-from course.data.loadfiles import LoadFilesError, write_load_files
+from course.data.loadlab.loadfiles import LoadFilesError, write_load_files
 
 SAMPLE = (
     config.repo_root().parent

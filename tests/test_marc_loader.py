@@ -14,8 +14,8 @@ import pytest
 from pymarc import MARCReader, Record
 
 from course import config
-from course.data import marc_scan
-from course.data.marc import MARC_TABLES, load_marc
+from course.data.marc import scan as marc_scan
+from course.data.marc.load import MARC_TABLES, load_marc
 
 FT, SD, RT = b"\x1e", b"\x1f", b"\x1d"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from course import config
-from course.data import obtain
+from course.data.marc import obtain
 
 MEMBER_BYTES = b"00026nam a2200025 a 4500\x1e\x1d" * 2000  # stands in for the 240 MB file
 

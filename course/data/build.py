@@ -9,8 +9,8 @@ What it makes, under ``config.data_dir()``:
 * ``loadlab/``: the files of the load labs (made from the learners' catalog);
 * ``build-stamp.json``: the recipe that was built, row counts and per-table checksums.
 
-Steps per database: load the sampled MARC records (``course.data.marc``), build the catalog
-(``course.data.catalog``), generate the library system around it (``course.data.library``).
+Steps per database: load the sampled MARC records (``course.data.marc.load``), build the catalog
+(``course.data.marc.catalog``), generate the library system around it (``course.data.consortium.library``).
 
 Safety (``course.data.install``): each database is built in a temporary file in the data folder
 and moved into place with ``os.replace``, so a learner's open read-only connection keeps reading
@@ -32,7 +32,8 @@ import duckdb
 import numpy
 
 from course import config
-from course.data import install, witness
+from course.data import install
+from course.data import witness
 
 __all__ = [
     "BUILD_VERSION",
@@ -108,9 +109,10 @@ class BuildReport:
 def _code_digest() -> str:
     """Digest of the data-making code, so that changing it makes the stamp stale."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
         if path.name != "dictionary.py":  # describes the data; does not make it
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -193,8 +195,8 @@ def _build_one(
     name: str, sample: Sample, marc: bytes, marc_path: Path, steps: _Steps, progress: bool
 ) -> Path:
     """Build one database into a temporary file in the data folder; return that file."""
-    from course.data.catalog import build_catalog
-    from course.data.marc import load_marc
+    from course.data.marc.catalog import build_catalog
+    from course.data.marc.load import load_marc
 
     report = steps.report
     tmp = install.temp_name(config.data_dir(), f"{name}.duckdb")
@@ -209,7 +211,7 @@ def _build_one(
         if name == "shadow":
             witness.apply_witnesses(con, "marc")
         steps.run(f"{name}: catalog", lambda: build_catalog(con, progress=progress))
-        library = _optional("library", report, f"The library system in {name}.duckdb")
+        library = _optional("consortium.library", report, f"The library system in {name}.duckdb")
         steps.run(
             f"{name}: library system",
             lambda: library and library.generate_library(con, seed=sample.seed, progress=progress),
@@ -223,7 +225,7 @@ def _build_one(
                     f"{', '.join(missing)}: see course/data/witness.py."
                 )
         if name == "library":
-            loadfiles = _optional("loadfiles", report, "The load-lab files")
+            loadfiles = _optional("loadlab.loadfiles", report, "The load-lab files")
             steps.run(
                 "load-lab files",
                 lambda: (
@@ -279,7 +281,7 @@ def build(
     """
     from tqdm.auto import tqdm
 
-    from course.data.obtain import ensure_marc_file
+    from course.data.marc.obtain import ensure_marc_file
 
     samples = samples or SAMPLES
     if not force and is_built(samples):

@@ -14,7 +14,7 @@ the day the item was acquired).  Around them, as in a real acquisitions module:
   roll up to its summary funds (Alma's "summary" and "allocated" funds, FOLIO's fund groups):
   four levels from the consortium's materials budget down to the funds orders are charged to.
 
-Fiscal years run July-June (see ``course.data.library_calendar``).  A line is charged to the fund
+Fiscal years run July-June (see ``course.data.consortium.library_calendar``).  A line is charged to the fund
 of the fiscal year in which its purchase order was placed.
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course.data import library_calendar as cal
-from course.data.collection import Collection
+from course.data.consortium import library_calendar as cal
+from course.data.consortium.collection import Collection
 
 __all__ = ["VENDORS", "FUNDS", "FUND_TREE", "ORDER_TYPES", "make_acquisitions", "fund_tree_frame"]
 
@@ -38,7 +38,7 @@ VENDORS = (
     ("BEI", "Buchhandlung Eichenhof", "DE", ("ger",), 0.92, 40, (0.85, 0.15, 0.0)),
     ("DAL", "Distribuidora Alameda", "MX", ("spa", "por", "cat"), 0.78, 60, (1.0, 0.0, 0.0)),
     ("SRS", "Silk Road Scholarly Imports", "US", (), 0.70, 75, (1.0, 0.0, 0.0)),
-    # E-resource providers: no print orders (see course.data.eresources).
+    # E-resource providers: no print orders (see course.data.consortium.eresources).
     ("MDL", "Meridian Digital Library", "US", None, None, None, None),
     ("CJO", "Clearwater Journals Online", "GB", None, None, None, None),
     ("OSP", "Open Stacks Press", "NL", None, None, None, None),

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from stdnum import ean, isbn, issn
 
-from course.data import library_calendar as cal
+from course.data.consortium import library_calendar as cal
 
 __all__ = ["PACKAGES", "make_eresources"]
 

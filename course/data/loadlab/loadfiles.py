@@ -31,8 +31,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from course.data import exports, kbartfile, oldsystem, vendorfile
-from course.data.vendor_records import SourceRecord, control_number, parse_record
+from course.data.loadlab import exports
+from course.data.loadlab import kbartfile
+from course.data.loadlab import oldsystem
+from course.data.loadlab import vendorfile
+from course.data.loadlab.vendor_records import SourceRecord, control_number, parse_record
 
 __all__ = ["MANIFEST_FILE", "SAMPLE_SIZE", "LoadFilesError", "write_load_files", "normalize_lccn"]
 
@@ -198,7 +201,7 @@ def write_load_files(
         bar.update()
 
         manifest = {
-            "generator": "course.data.loadfiles",
+            "generator": "course.data.loadlab.loadfiles",
             "manifest_version": MANIFEST_VERSION,
             "seed": seed,
             "delivery_date": when.isoformat(),

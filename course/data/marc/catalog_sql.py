@@ -1,4 +1,4 @@
-"""The SQL behind ``course.data.catalog``: cleaning macros, table definitions, bib and ISBNs.
+"""The SQL behind ``course.data.marc.catalog``: cleaning macros, table definitions, bib and ISBNs.
 
 (Names and subjects are in ``catalog_headings_sql``.)  Kept apart from the Python so that
 instructors can read the SQL as SQL.  Statements use temp tables (``cat_*``) and temp macros

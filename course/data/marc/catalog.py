@@ -1,7 +1,7 @@
 """Build the catalog tables from the raw MARC tables, in DuckDB SQL.
 
 Input: ``marc_record``, ``marc_field`` and ``marc_subfield`` in a DuckDB connection (made by
-``course.data.marc``).  Output: ``bib``, ``bib_isbn``, ``agent``, ``bib_agent``, ``subject`` and
+``course.data.marc.load``).  Output: ``bib``, ``bib_isbn``, ``agent``, ``bib_agent``, ``subject`` and
 ``bib_subject`` (see docs/data-dictionary.md).  The work is set-based SQL; the only Python pass is
 the ISBN check over the distinct ISBNs, with python-stdnum.  Every id comes from an ``ORDER BY`` on
 a natural key, so the same records always give the same rows.
@@ -40,8 +40,8 @@ import duckdb
 import pandas as pd
 from stdnum import isbn as stdnum_isbn
 
-from course.data import catalog_headings_sql as hsql
-from course.data import catalog_sql as sql
+from course.data.marc import headings_sql as hsql
+from course.data.marc import catalog_sql as sql
 
 __all__ = ["CATALOG_TABLES", "build_catalog", "isbn_checks"]
 

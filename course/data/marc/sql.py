@@ -1,4 +1,4 @@
-"""The SQL behind :mod:`course.data.marc`: the raw MARC tables and the set-based split.
+"""The SQL behind :mod:`course.data.marc.load`: the raw MARC tables and the set-based split.
 
 The loader puts the text of records into ``_marc_rec(record_id, rec)`` (``rec``: a record
 without its terminator) and the ids and positions of the well-formed ones into

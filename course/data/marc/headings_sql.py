@@ -1,4 +1,4 @@
-"""The SQL behind ``course.data.catalog`` for headings: agents (1XX/7XX) and subjects (6XX).
+"""The SQL behind ``course.data.marc.catalog`` for headings: agents (1XX/7XX) and subjects (6XX).
 
 Runs after ``catalog_sql.SUBFIELDS`` and ``catalog_sql.MACROS`` (it reads ``cat_sf`` and uses
 ``cat_trim`` / ``cat_part``).  Temp tables are listed in ``catalog_sql.TEMP_TABLES``.

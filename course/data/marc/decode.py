@@ -1,6 +1,6 @@
 """Decode one MARC record in Python: the loader's slow path for unusual records.
 
-Records that :mod:`course.data.marc_scan` found sound but unusual come here one at a time: MARC-8
+Records that :mod:`course.data.marc.scan` found sound but unusual come here one at a time: MARC-8
 records (leader position 09 blank), fields out of directory order, missing or extra indicators,
 empty subfields, non-ASCII subfield codes, and UTF-8 records whose bytes did not decode.  They
 are rare, so clarity wins over speed.  The result matches what pymarc 5.4 gives for the same

@@ -15,7 +15,7 @@ then sorts the records of a batch into three kinds, with array arithmetic instea
     to DuckDB, which splits them;
 ``SLOW``
     sound but unusual records (MARC-8, fields out of order, odd indicators or subfields): decoded
-    one by one in Python, the way pymarc does (:mod:`course.data.marc_decode`);
+    one by one in Python, the way pymarc does (:mod:`course.data.marc.decode`);
 ``REJECT``
     records whose structure is broken, each with one reason from :data:`REASONS`.
 """

@@ -15,7 +15,7 @@ Choices a learner may notice (and which exercises rely on):
   (special collections) sit in the main library and never circulate.
 * Little-used older books live in the storage annex.
 * Items acquired since the first fiscal year with funds were bought (or, a few, given) then;
-  ``course.data.acquisitions`` makes an order line for every purchase.
+  ``course.data.consortium.acquisitions`` makes an order line for every purchase.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course.data import library_calendar as cal
+from course.data.consortium import library_calendar as cal
 
 __all__ = ["CONSORTIUM", "BRANCHES", "Collection", "branch_frame", "make_collection"]
 

@@ -32,7 +32,7 @@ from datetime import datetime
 
 import pymarc
 
-from course.data.vendor_records import (
+from course.data.loadlab.vendor_records import (
     SourceRecord,
     break_isbn,
     brief_version,

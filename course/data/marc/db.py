@@ -1,6 +1,6 @@
 """The DuckDB side of the MARC loader: frames in, work tables, the split, primary keys.
 
-Helpers for :mod:`course.data.marc`; the SQL itself is in :mod:`course.data.marc_sql`.  Work
+Helpers for :mod:`course.data.marc.load`; the SQL itself is in :mod:`course.data.marc.sql`.  Work
 tables are TEMP tables of the loader's connection; the primary keys are built on a second
 connection (a cursor) so that the biggest one overlaps the rest of the work.
 """
@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from course.data import marc_sql as sql
+from course.data.marc import sql
 
 __all__ = [
     "insert_frame",

@@ -20,17 +20,17 @@ to read it):
 
 1. numpy cuts the file into records at every record terminator (``0x1D``), so a broken record
    costs only itself (pymarc stops the whole file at some errors), and
-   :mod:`course.data.marc_scan` checks leaders, directories and field terminators of many
+   :mod:`course.data.marc.scan` checks leaders, directories and field terminators of many
    records at once with array arithmetic, sorting them into fast, slow and rejected.
 2. Meanwhile, on a second thread, DuckDB does the rest in parallel native code
-   (:mod:`course.data.marc_sql`, :mod:`course.data.marc_db`): it reads the file as UTF-8 text
+   (:mod:`course.data.marc.sql`, :mod:`course.data.marc.db`): it reads the file as UTF-8 text
    itself (which checks the encoding), splits records on the field terminator and data fields
    on the subfield delimiter, and the position of a piece in a split is its field or subfield
    number; what came from records numpy did not pass is deleted afterwards.  When DuckDB cannot
    read the file as UTF-8 as a whole, or the source is bytes, Python hands it the text of each
    fast record.
 3. Slow records (MARC-8, fields out of order, odd indicators or subfields) go through
-   :mod:`course.data.marc_decode` one at a time; it gives what pymarc gives.
+   :mod:`course.data.marc.decode` one at a time; it gives what pymarc gives.
 4. marc_record's primary key is added after the bulk insert (building an index once costs less
    than keeping it up to date row by row).  Rows from records that failed the checks are
    deleted, and slow-path rows added, at the end.
@@ -54,10 +54,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from course.data import marc_db as db
-from course.data import marc_scan as scan
-from course.data import marc_sql as sql
-from course.data.marc_decode import decode_records
+from course.data.marc import db
+from course.data.marc import scan
+from course.data.marc import sql
+from course.data.marc.decode import decode_records
 
 __all__ = ["MARC_TABLES", "LoadStats", "load_marc"]
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course.data import library_calendar as cal
-from course.data.circulation import Loans
-from course.data.collection import Collection
+from course.data.consortium import library_calendar as cal
+from course.data.consortium.circulation import Loans
+from course.data.consortium.collection import Collection
 
 __all__ = ["HOLD_STATUSES", "ITEM_STATUSES", "make_holds", "item_statuses"]
 
