@@ -40,8 +40,9 @@ import duckdb
 import pandas as pd
 from stdnum import isbn as stdnum_isbn
 
-from course.data.marc import headings_sql as hsql
 from course.data.marc import catalog_sql as sql
+from course.data.marc import headings_sql as hsql
+from course.data.marc.codelists import load_code_lists
 
 __all__ = ["CATALOG_TABLES", "build_catalog", "isbn_checks"]
 
@@ -131,6 +132,7 @@ def build_catalog(con: duckdb.DuckDBPyConnection, *, progress: bool = True) -> N
         ("bib_isbn", lambda: _fill_isbns(con)),
         ("agent, bib_agent", lambda: _fill_agents(con)),
         ("subject, bib_subject", lambda: _fill_subjects(con)),
+        ("code lists", lambda: load_code_lists(con)),  # 008 language and place codes (module 08)
     ]
     bar = _progress(len(steps) + 1, progress)
     try:
