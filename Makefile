@@ -20,24 +20,27 @@ help:
 	@echo "make bench    print the performance figures"
 	@echo "make handouts one printable page per module for group sessions (in workspace/handouts)"
 
-lab: setup
-	@$(BIN)/course lab --port $(PORT)
+# lab, test and data are tools/bootstrap.py's jobs, so that `python tools/bootstrap.py lab` (Windows,
+# or anywhere without make) behaves exactly like `make lab`.
+export COURSE_VIA := make
+
+lab:
+	@$(PYTHON) tools/bootstrap.py lab --venv $(VENV) --port $(PORT)
 
 setup:
-	@$(PYTHON) tools/bootstrap.py --venv $(VENV)
+	@$(PYTHON) tools/bootstrap.py setup --venv $(VENV)
 
 test-setup:
-	@$(PYTHON) tools/bootstrap.py --venv $(VENV) --extras test
+	@$(PYTHON) tools/bootstrap.py setup --venv $(VENV) --extras test
 
-data: setup
-	@$(BIN)/course data
+data:
+	@$(PYTHON) tools/bootstrap.py data --venv $(VENV)
 
 workspace: setup
 	@$(BIN)/course workspace
 
-test: test-setup
-	@$(BIN)/course data
-	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+test:
+	@$(PYTHON) tools/bootstrap.py test --venv $(VENV) --workers $(TEST_WORKERS) -- $(PYTEST_ARGS)
 
 check: setup
 	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/course check

@@ -9,6 +9,7 @@
     course bench        run the benchmarks in bench/ and print their figures
     course handouts     printable one-page handouts per module for group sessions
     course doctor       the two-minute check before a session: Python, packages, data, widgets
+    course import       your own catalog (a MARC, MARCXML or CSV export) as "My data"
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -65,7 +66,7 @@ def _cmd_lab(args) -> int:
             print(
                 f"The course data could not be built ({_sentence(exc)}); "
                 "module 00 works without it. "
-                "Run `make data` later to try again."
+                f"Run `{config.command('data')}` later to try again."
             )
     print(sync_workspace().summary())
     return run_lab(port=args.port, open_browser=not args.no_browser, projector=args.projector)
@@ -140,13 +141,25 @@ def _cmd_handouts(args) -> int:
     return 0
 
 
+def _cmd_import(args) -> int:
+    from course.importer import import_file
+
+    report = import_file(
+        args.file, name=args.name, fmt=args.format, encoding=args.encoding, progress=not args.quiet
+    )
+    print(report.summary())
+    return 0
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
+    from course.data.install import BuildLocked, DataInUse
     from course.data.marc.obtain import ObtainError
     from course.db import CourseDataMissing
+    from course.importer import ImportProblem
     from course.lab import LabError
 
-    return (LabError, ObtainError, CourseDataMissing)
+    return (LabError, ObtainError, CourseDataMissing, BuildLocked, DataInUse, ImportProblem)
 
 
 def _sentence(exc: BaseException) -> str:
@@ -205,7 +218,42 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check this computer is ready for a session").set_defaults(
         func=_cmd_doctor
     )
+    _import_parser(sub)
     return parser
+
+
+def _import_parser(sub) -> None:
+    from course.importer import csv_mapping_text
+
+    p = sub.add_parser(
+        "import",
+        help="your own catalog (MARC, MARCXML or CSV) as 'My data'",
+        description=(
+            "Load bibliographic records exported from your library system into "
+            "<workspace>/mydata.duckdb in the course's bib shape, so the course's queries run on "
+            "your own catalog (the sandbox's 'My data'; db.connect('mine') in a notebook). "
+            "Everything stays on this computer. A new import replaces the previous one."
+        ),
+        epilog=(
+            "A CSV (or tab-separated) file needs a first row naming its columns; a title column "
+            "is required. Columns it reads, and the MARC each becomes:\n"
+            + csv_mapping_text()
+            + "\nSeveral ISBNs, names or subjects in one cell are separated by ; or |. Other "
+            "columns are named in the summary and kept as written in the table source_csv. "
+            "Records that cannot be read are listed in <workspace>/mydata-rejects.csv."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", type=Path, help="the export: .mrc (MARC), .xml (MARCXML) or .csv")
+    p.add_argument("--name", help="a short name for this catalog (default: the file's name)")
+    p.add_argument(
+        "--format",
+        choices=("marc", "marcxml", "csv"),
+        help="the file's format, when it is not recognised from its first bytes",
+    )
+    p.add_argument("--encoding", help="a CSV's text encoding when it is not UTF-8 (e.g. cp1252)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_import)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ variable               default                          what it is
 COURSE_DATA_DIR        <repo>/data                      built databases, load-lab files, cache
 COURSE_WORKSPACE       <repo>/workspace                 the learner's own copies of notebooks
 COURSE_SCRATCH_DB      <workspace>/scratch.duckdb       the learner's writable database
+COURSE_MYDATA_DB       <workspace>/mydata.duckdb        the learner's own catalog (course import)
 COURSE_EXCHANGE        (unset: nbgrader's default)      nbgrader exchange folder for a cohort
 =====================  ===============================  ==================================
 """
@@ -23,6 +24,7 @@ __all__ = [
     "data_dir",
     "workspace_dir",
     "scratch_db_path",
+    "mydata_db_path",
     "database_path",
     "DATABASES",
 ]
@@ -56,8 +58,32 @@ def scratch_db_path() -> Path:
     return _from_env("COURSE_SCRATCH_DB", workspace_dir() / "scratch.duckdb")
 
 
+def mydata_db_path() -> Path:
+    """The learner's own catalog, made by ``course import``; opened read-only as ``mine``."""
+    return _from_env("COURSE_MYDATA_DB", workspace_dir() / "mydata.duckdb")
+
+
 def database_path(name: str = "library") -> Path:
-    """Path of a built course database: ``library`` or ``shadow``."""
+    """Path of a built course database: ``library`` or ``shadow`` (or ``mine``, the learner's
+    imported catalog)."""
+    if name == "mine":
+        return mydata_db_path()
     if name not in DATABASES:
         raise ValueError(f"There is no course database called {name!r}; use one of {DATABASES}.")
     return data_dir() / f"{name}.duckdb"
+
+
+def command(job: str, port: int | None = None, *, os_name: str | None = None) -> str:
+    """How to run one of the course's jobs (``lab``, ``data``), in the words of the route the
+    person took: ``make`` (the Makefile sets ``COURSE_VIA=make``), ``tools/bootstrap.py``
+    (``COURSE_VIA=bootstrap``; ``py tools\\bootstrap.py`` on Windows, which has no make), or the
+    ``course`` command itself (conda, or an activated environment)."""
+    via = os.environ.get("COURSE_VIA", "")
+    if via == "make":
+        return f"make {job}" + (f" PORT={port}" if port else "")
+    if via == "bootstrap":
+        windows = (os_name or os.name) == "nt"  # no make there; the py launcher starts Python
+        script = "py tools\\bootstrap.py" if windows else "python3 tools/bootstrap.py"
+    else:
+        script = "course"
+    return f"{script} {job}" + (f" --port {port}" if port else "")

@@ -2,7 +2,8 @@
 
 ``connect()`` opens the built course data read-only, so nothing a learner runs can change it and
 many learners can share one copy.  ``scratch()`` opens the learner's own writable database, which
-lives in the workspace and is never touched when the course data is rebuilt.
+lives in the workspace and is never touched when the course data is rebuilt.  ``connect("mine")``
+opens the learner's own catalog, made by ``course import``, read-only in the same way.
 """
 
 from __future__ import annotations
@@ -13,20 +14,36 @@ import duckdb
 
 from course import config
 
-__all__ = ["CourseDataMissing", "connect", "scratch", "memory"]
+__all__ = ["CourseDataMissing", "MyDataMissing", "connect", "has_my_data", "scratch", "memory"]
 
 
 class CourseDataMissing(FileNotFoundError):
     """The course database has not been built yet (or was moved)."""
 
 
+class MyDataMissing(CourseDataMissing):
+    """No catalog of the learner's own has been imported yet."""
+
+
+def has_my_data() -> bool:
+    """Whether the learner has imported a catalog of their own (``course import``)."""
+    return config.mydata_db_path().is_file()
+
+
 def connect(name: str = "library") -> duckdb.DuckDBPyConnection:
-    """Open the course database ``library`` (default) or ``shadow``, read-only."""
+    """Open the course database ``library`` (default) or ``shadow``, or ``mine`` (the catalog
+    you imported with ``course import``), read-only."""
     path = config.database_path(name)
+    if name == "mine" and not path.exists():
+        raise MyDataMissing(
+            "You have not imported a catalog of your own yet: run `course import FILE` in a "
+            "terminal with a MARC, MARCXML or CSV export from your library system, then run "
+            "this cell again."
+        )
     if not path.exists():
         raise CourseDataMissing(
-            f"The course database {path.name} is not built yet: run `make data` "
-            "(or `course data`) in a terminal, then run this cell again."
+            f"The course database {path.name} is not built yet: run "
+            f"`{config.command('data')}` in a terminal, then run this cell again."
         )
     return duckdb.connect(str(path), read_only=True)
 

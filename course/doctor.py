@@ -25,7 +25,7 @@ def _python() -> str:
     if sys.version_info[:2] < MIN_PYTHON:
         raise RuntimeError(
             f"Python {version} is too old (the course needs 3.11 or newer): install a newer "
-            "Python, then run `make lab` again."
+            f"Python, then run `{config.command('lab')}` again."
         )
     return f"Python {version}"
 
@@ -39,7 +39,8 @@ def _packages() -> str:
     if missing:
         raise RuntimeError(
             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: run "
-            "`make lab` (it installs what the course needs into .venv) and use that."
+            "`make lab` (without make: `python tools/bootstrap.py lab`; it installs what the "
+            "course needs into .venv) and use that."
         )
     return "JupyterLab, the widgets, DuckDB, jupysql and nbgrader are installed"
 
@@ -62,7 +63,7 @@ def _workspace() -> str:
     if not (workspace / START_PAGE).exists():
         raise RuntimeError(
             f"the notebooks are not in your workspace ({workspace}) yet: run `course workspace` "
-            "(or `make lab`)."
+            f"(or `{config.command('lab')}`)."
         )
     modules = sorted(p.name for p in workspace.iterdir() if p.is_dir() and p.name[:2].isdigit())
     return f"your workspace has {len(modules)} module(s): {workspace}"

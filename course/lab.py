@@ -64,7 +64,7 @@ def ensure_port_free(port: int) -> None:
     if not port_is_free(port):
         raise LabError(
             f"Port {port} is already in use (is JupyterLab already running?): stop the other "
-            f"server, or choose another port with `make lab PORT={port + 1}`."
+            f"server, or choose another port with `{config.command('lab', port + 1)}`."
         )
 
 
@@ -157,7 +157,7 @@ def run_lab(
     if not (workspace / START_PAGE).exists():
         raise LabError(
             f"The start page is missing from your workspace ({workspace}): run `course workspace` "
-            "(or `make lab`) to copy the course notebooks there."
+            f"(or `{config.command('lab')}`) to copy the course notebooks there."
         )
     # Settings added after the environment was installed (make installs only when pyproject.toml
     # changes) reach it here; this writes nothing when they are in place.

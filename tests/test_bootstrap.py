@@ -17,12 +17,24 @@ def bootstrap():
     return module
 
 
-def test_an_old_python_gets_one_sentence(bootstrap, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "via, os_name, advice",
+    [
+        ("make", "posix", "then run make again with PYTHON=python3.12"),
+        ("", "posix", "then run python3.12 tools/bootstrap.py lab"),
+        ("", "nt", "then run py -3.12 tools\\bootstrap.py lab"),  # Windows: the py launcher
+    ],
+    ids=["make", "python without make", "windows"],
+)
+def test_an_old_python_gets_one_sentence(bootstrap, monkeypatch, capsys, via, os_name, advice):
+    monkeypatch.setenv("COURSE_VIA", via)
     monkeypatch.setattr(bootstrap, "MIN_PYTHON", (99, 0))
-    assert bootstrap.main(["--venv", "never-created"]) == 1
+    real_hint = bootstrap.newer_python_hint
+    monkeypatch.setattr(bootstrap, "newer_python_hint", lambda: real_hint(os_name))
+    assert bootstrap.main(["lab", "--venv", "never-created"]) == 1
     out = capsys.readouterr().out.strip()
     assert out.startswith("The course needs Python 99.0 or newer")
-    assert "PYTHON=python3.12" in out and "\n" not in out
+    assert advice in out and "\n" not in out
     assert not (config.repo_root() / "never-created").exists()
 
 

@@ -377,6 +377,7 @@ def test_course_doctor_says_ready_or_names_each_problem(data_dir, tmp_path, monk
     from course.workspace import sync_workspace
 
     lines: list[str] = []
+    monkeypatch.setenv("COURSE_VIA", "make")  # the sentences name the route taken
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "no-data"))
     monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path / "no-workspace"))
     assert doctor.run(lines.append) == 1

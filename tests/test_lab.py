@@ -24,12 +24,20 @@ def test_lab_serves_the_start_page_from_the_learner_workspace(lab_server):
     assert err.value.code == 403
 
 
-def test_a_busy_port_gets_one_clear_sentence(monkeypatch):
+@pytest.mark.parametrize(
+    "via, advice",
+    [
+        ("make", "`make lab PORT=8889`"),
+        ("bootstrap", "`python3 tools/bootstrap.py lab --port 8889`"),
+    ],
+)
+def test_a_busy_port_gets_one_clear_sentence(monkeypatch, via, advice):
+    monkeypatch.setenv("COURSE_VIA", via)  # the sentence names the route the person took
     monkeypatch.setattr(lab, "port_is_free", lambda port, host="127.0.0.1": False)
     with pytest.raises(LabError) as err:
         lab.run_lab(port=8888, open_browser=False)
     message = str(err.value)
-    assert "8888 is already in use" in message and "PORT=8889" in message
+    assert "8888 is already in use" in message and advice in message
     assert "\n" not in message
 
 

@@ -10,7 +10,8 @@ What it makes, under ``config.data_dir()``:
 * ``build-stamp.json``: the recipe that was built, row counts and per-table checksums.
 
 Steps per database: load the sampled MARC records (``course.data.marc.load``), build the catalog
-(``course.data.marc.catalog``), generate the library system around it (``course.data.consortium.library``).
+(``course.data.marc.catalog``), generate the library system around it
+(``course.data.consortium.library``).
 
 Safety (``course.data.install``): each database is built in a temporary file in the data folder
 and moved into place with ``os.replace``, so a learner's open read-only connection keeps reading
@@ -32,8 +33,7 @@ import duckdb
 import numpy
 
 from course import config
-from course.data import install
-from course.data import witness
+from course.data import install, witness
 
 __all__ = [
     "BUILD_VERSION",
@@ -305,7 +305,8 @@ def build(
                     name, samples[name], marc, marc_path, _Steps(report, bar), progress
                 )
             for name in list(built):
-                install.install_database(built.pop(name), config.database_path(name))
+                install.install_database(built[name], config.database_path(name))
+                del built[name]  # installed; a failed move leaves it for the clean-up below
         finally:
             for tmp in built.values():
                 install.remove_database(tmp)

@@ -3,7 +3,9 @@
 Everything is written under a temporary name in the data folder itself (same file system) and
 moved into place with ``os.replace``, which is atomic: a reader sees the old file or the new
 one, never half of one.  On Linux and macOS a connection that already has the old database
-open keeps reading it until it reconnects.
+open keeps reading it until it reconnects.  Windows does not let a file that a program has open
+be replaced or renamed: there the move fails while a notebook's kernel has the database open, and
+the build says so in one sentence (:class:`DataInUse`) instead of half-installing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "BuildLocked",
+    "DataInUse",
     "build_lock",
     "install_database",
     "install_folder",
@@ -29,6 +32,22 @@ __all__ = [
 
 class BuildLocked(RuntimeError):
     """Another build holds the lock on this data folder."""
+
+
+class DataInUse(RuntimeError):
+    """The old data could not be replaced because a program has it open (Windows)."""
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """``os.replace``, with one sentence when Windows refuses because the file is open."""
+    try:
+        os.replace(src, dst)
+    except PermissionError:
+        raise DataInUse(
+            f"{dst.name} is open in another program (a notebook's kernel, on Windows a file in use "
+            "cannot be replaced): shut down the notebooks' kernels (Kernel > Shut Down All "
+            "Kernels), then build the data again."
+        ) from None
 
 
 def temp_name(folder: Path, name: str) -> Path:
@@ -56,15 +75,15 @@ def install_database(tmp: Path, final: Path) -> None:
     """
     with contextlib.suppress(FileNotFoundError):
         final.with_name(final.name + ".wal").unlink()
-    os.replace(tmp, final)
+    _replace(tmp, final)
 
 
 def install_folder(tmp: Path, final: Path) -> None:
     """Swap a finished folder into place (two renames; the old one is deleted afterwards)."""
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
+        _replace(final, old)
+    _replace(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -14,8 +14,8 @@ the day the item was acquired).  Around them, as in a real acquisitions module:
   roll up to its summary funds (Alma's "summary" and "allocated" funds, FOLIO's fund groups):
   four levels from the consortium's materials budget down to the funds orders are charged to.
 
-Fiscal years run July-June (see ``course.data.consortium.library_calendar``).  A line is charged to the fund
-of the fiscal year in which its purchase order was placed.
+Fiscal years run July-June (see ``course.data.consortium.library_calendar``).  A line is charged
+to the fund of the fiscal year in which its purchase order was placed.
 """
 
 from __future__ import annotations

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from course.data.consortium import library_calendar as cal
-from course.data.consortium.collection import BRANCHES, COLLEGE_BRANCH_ID, STORAGE_BRANCH_ID, Collection
+from course.data.consortium.collection import (
+    BRANCHES,
+    COLLEGE_BRANCH_ID,
+    STORAGE_BRANCH_ID,
+    Collection,
+)
 
 __all__ = [
     "PATRON_TYPES",

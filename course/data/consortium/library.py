@@ -27,7 +27,12 @@ import pandas as pd
 from course.data.consortium import library_calendar as cal
 from course.data.consortium.acquisitions import VENDORS, make_acquisitions
 from course.data.consortium.barcodes import make_barcodes
-from course.data.consortium.circulation import PATRON_TYPES, expiry_dates, make_patrons, simulate_loans
+from course.data.consortium.circulation import (
+    PATRON_TYPES,
+    expiry_dates,
+    make_patrons,
+    simulate_loans,
+)
 from course.data.consortium.collection import CONSORTIUM, branch_frame, make_collection
 from course.data.consortium.eresources import make_eresources
 from course.data.consortium.holds import item_statuses, make_holds

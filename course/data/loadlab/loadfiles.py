@@ -31,10 +31,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from course.data.loadlab import exports
-from course.data.loadlab import kbartfile
-from course.data.loadlab import oldsystem
-from course.data.loadlab import vendorfile
+from course.data.loadlab import exports, kbartfile, oldsystem, vendorfile
 from course.data.loadlab.vendor_records import SourceRecord, control_number, parse_record
 
 __all__ = ["MANIFEST_FILE", "SAMPLE_SIZE", "LoadFilesError", "write_load_files", "normalize_lccn"]

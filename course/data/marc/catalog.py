@@ -1,8 +1,8 @@
 """Build the catalog tables from the raw MARC tables, in DuckDB SQL.
 
 Input: ``marc_record``, ``marc_field`` and ``marc_subfield`` in a DuckDB connection (made by
-``course.data.marc.load``).  Output: ``bib``, ``bib_isbn``, ``agent``, ``bib_agent``, ``subject`` and
-``bib_subject`` (see docs/data-dictionary.md).  The work is set-based SQL; the only Python pass is
+``course.data.marc.load``).  Output: ``bib``, ``bib_isbn``, ``agent``, ``bib_agent``, ``subject``
+and ``bib_subject`` (see docs/data-dictionary.md).  The work is set-based SQL; the only Python pass is
 the ISBN check over the distinct ISBNs, with python-stdnum.  Every id comes from an ``ORDER BY`` on
 a natural key, so the same records always give the same rows.
 

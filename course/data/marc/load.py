@@ -54,9 +54,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from course.data.marc import db
-from course.data.marc import scan
-from course.data.marc import sql
+from course.data.marc import db, scan, sql
 from course.data.marc.decode import decode_records
 
 __all__ = ["MARC_TABLES", "LoadStats", "load_marc"]
