@@ -289,7 +289,7 @@ def install_startup(prefix: Path | None = None) -> list[str]:
     """Write ``<prefix>/etc/ipython/ipython_kernel_config.json`` so every kernel of this
     environment runs :func:`boot` at start; returns the files it changed (idempotent)."""
     path = Path(prefix or sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.json"
-    current = json.loads(path.read_text()) if path.exists() else {}
+    current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     app = dict(current.get("InteractiveShellApp", {}))
     lines = list(app.get("exec_lines", []))
     if STARTUP_LINE in lines:
@@ -297,5 +297,5 @@ def install_startup(prefix: Path | None = None) -> list[str]:
     app["exec_lines"] = lines + [STARTUP_LINE]
     current["InteractiveShellApp"] = app
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(current, indent=2) + "\n")
+    path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
     return [str(path)]

@@ -108,20 +108,20 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
     changed = []
     settings = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     settings.parent.mkdir(parents=True, exist_ok=True)
-    current = json.loads(settings.read_text()) if settings.exists() else {}
+    current = json.loads(settings.read_text(encoding="utf-8")) if settings.exists() else {}
     merged = {**current, **LAB_OVERRIDES}
     if merged != current:
-        settings.write_text(json.dumps(merged, indent=2) + "\n")
+        settings.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
         changed.append(str(settings))
     page_config = prefix / "etc" / "jupyter" / "labconfig" / "page_config.json"
     page_config.parent.mkdir(parents=True, exist_ok=True)
-    current = json.loads(page_config.read_text()) if page_config.exists() else {}
+    current = json.loads(page_config.read_text(encoding="utf-8")) if page_config.exists() else {}
     disabled = dict(current.get("disabledExtensions", {}))
     for name in DISABLED_LAB_EXTENSIONS:
         disabled[name] = True
     if disabled != current.get("disabledExtensions"):
         current["disabledExtensions"] = disabled
-        page_config.write_text(json.dumps(current, indent=2) + "\n")
+        page_config.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
         changed.append(str(page_config))
     from course.kernel import install_startup  # a restarted kernel answers in one sentence
 

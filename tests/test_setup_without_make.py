@@ -210,3 +210,55 @@ def test_tests_run_without_make(no_make_env):
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert re.search(r"\d+ passed", run.stdout), run.stdout[-2000:]
+
+
+# -- Windows reads and writes text in its own code page unless told otherwise ---------------------
+
+
+def _text_calls_without_encoding(path: Path) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name not in ("open", "read_text", "write_text", "fdopen"):
+            continue
+        if isinstance(func, ast.Attribute) and name == "open":
+            owner = func.value
+            if not (isinstance(owner, ast.Name) and owner.id in ("io", "os")) and not (
+                name == "open" and _looks_like_path(owner)
+            ):
+                continue  # webbrowser.open, Image.open, ...: not a text file
+        if any(k.arg == "encoding" for k in node.keywords):
+            continue
+        mode_pos = 1 if name in ("open", "fdopen") and isinstance(func, ast.Name) else 0
+        if isinstance(func, ast.Attribute) and func.attr in ("fdopen",):
+            mode_pos = 1
+        mode = next((k.value for k in node.keywords if k.arg == "mode"), None)
+        if mode is None and len(node.args) > mode_pos and name in ("open", "fdopen"):
+            mode = node.args[mode_pos]
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" in mode.value:
+            continue  # binary: no encoding involved
+        found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}()")
+    return found
+
+
+def _looks_like_path(node) -> bool:
+    """``something.open(...)`` where something is a Path expression (a name or a / join)."""
+    import ast
+
+    return isinstance(node, (ast.BinOp, ast.Call)) or (
+        isinstance(node, ast.Name) and node.id not in ("webbrowser", "Image", "zipfile", "tarfile")
+    )
+
+
+def test_every_text_file_the_course_opens_names_its_encoding():
+    """Python 3.11-3.14 on Windows would read a UTF-8 bank or notebook as cp1252 and garble every
+    accent (or fail): every text open in the course package says encoding="utf-8"."""
+    found = []
+    for path in sorted((ROOT / "course").rglob("*.py")):
+        found += _text_calls_without_encoding(path)
+    assert not found, "text opened without an encoding (wrong on Windows): " + ", ".join(found)

@@ -103,7 +103,7 @@ def write_stamp(path: Path, stamp: dict) -> None:
 @contextlib.contextmanager
 def build_lock(folder: Path):
     """Hold the build lock of ``folder``: two builds at once would race on the same files."""
-    with open(folder / ".build.lock", "w") as handle:
+    with open(folder / ".build.lock", "w", encoding="utf-8") as handle:
         try:
             import fcntl
         except ImportError:  # Windows has no advisory locks; a build there is single-user

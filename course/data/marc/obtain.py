@@ -118,13 +118,16 @@ def _stat_key(path: Path) -> dict:
 def _write_stamp(path: Path, sha256: str) -> None:
     stamp = _stamp_path(path)
     tmp = stamp.with_name(stamp.name + ".tmp")
-    tmp.write_text(json.dumps({"file": path.name, "sha256": sha256, **_stat_key(path)}) + "\n")
+    tmp.write_text(
+        json.dumps({"file": path.name, "sha256": sha256, **_stat_key(path)}) + "\n",
+        encoding="utf-8",
+    )
     os.replace(tmp, stamp)
 
 
 def _stamped(path: Path, sha256: str) -> bool:
     try:
-        stamp = json.loads(_stamp_path(path).read_text())
+        stamp = json.loads(_stamp_path(path).read_text(encoding="utf-8"))
         return stamp.get("sha256") == sha256 and all(
             stamp.get(k) == v for k, v in _stat_key(path).items()
         )
