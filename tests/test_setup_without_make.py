@@ -262,3 +262,28 @@ def test_every_text_file_the_course_opens_names_its_encoding():
     for path in sorted((ROOT / "course").rglob("*.py")):
         found += _text_calls_without_encoding(path)
     assert not found, "text opened without an encoding (wrong on Windows): " + ", ".join(found)
+
+
+def test_windows_builds_take_the_lock_with_msvcrt(tmp_path, monkeypatch):
+    """Windows has no fcntl: the build lock uses msvcrt.locking, and a held lock is refused."""
+    import types
+
+    held: set[int] = set()
+
+    def locking(fd, mode, nbytes):
+        if mode == fake.LK_NBLCK:
+            if held:
+                raise OSError(36, "Resource deadlock avoided")  # what Windows says when held
+            held.add(fd)
+        elif mode == fake.LK_UNLCK:
+            held.discard(fd)
+
+    fake = types.SimpleNamespace(LK_NBLCK=2, LK_UNLCK=0, locking=locking)
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    with install.build_lock(tmp_path, os_name="nt"):
+        assert held
+        with pytest.raises(install.BuildLocked) as caught:
+            with install.build_lock(tmp_path, os_name="nt"):
+                pass
+        assert str(caught.value).startswith("Another `course data` build is running")
+    assert not held  # released when the build ends

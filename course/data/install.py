@@ -101,16 +101,27 @@ def write_stamp(path: Path, stamp: dict) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(folder: Path):
-    """Hold the build lock of ``folder``: two builds at once would race on the same files."""
+def build_lock(folder: Path, *, os_name: str | None = None):
+    """Hold the build lock of ``folder``: two builds at once would race on the same files.
+
+    Linux and macOS lock the whole file with ``fcntl.flock``; Windows has no ``fcntl`` and locks
+    the file's first byte with ``msvcrt.locking`` instead. Either way a second build is refused
+    with one sentence, and the lock goes when the build (or its process) ends.
+    """
+    windows = (os_name or os.name) == "nt"
     with open(folder / ".build.lock", "w", encoding="utf-8") as handle:
-        try:
+        if windows:
+            import msvcrt
+
+            lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
+            unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
+        else:
             import fcntl
-        except ImportError:  # Windows has no advisory locks; a build there is single-user
-            yield
-            return
+
+            lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
+            unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock()
         except OSError:
             raise BuildLocked(
                 "Another `course data` build is running on this data folder: wait for it to "
@@ -119,4 +130,4 @@ def build_lock(folder: Path):
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            unlock()
