@@ -164,10 +164,29 @@ def test_marc8_records_are_converted_to_unicode(tmp_path):
     path.write_bytes(data)
     expected = next(iter(MARCReader(data, to_unicode=True)))["245"]["a"]
     report, con = run_import(path, tmp_path)
-    assert report.marc8 == 1 and report.loaded == 1
-    assert "1 records were in MARC-8" in report.summary()
+    assert (report.marc8, report.marc8_utf8, report.loaded) == (1, 0, 1)
+    assert "1 record was in MARC-8 (Leader/09 blank) and converted" in report.summary()
+    assert "look like UTF-8" not in report.summary()
     assert expected == "Die M\xfcller-Briefe /"
     assert con.execute("SELECT title FROM bib").fetchone()[0] == "Die M\xfcller-Briefe"
+
+
+def test_utf8_under_a_marc8_leader_is_pointed_out(tmp_path):
+    """UTF-8 bytes with Leader/09 blank: converted as MARC-8 (as pymarc does), but the summary
+    says they look like UTF-8, so the learner knows why the accents read wrongly."""
+    record = Record(leader="00000nam  2200000   4500")
+    record.add_field(Field(tag="001", data="utf8-1"))
+    title = Subfield("a", "Die M\xfcller-Briefe /")
+    record.add_field(Field(tag="245", indicators=["1", "4"], subfields=[title]))
+    data = record.as_marc()  # UTF-8 bytes
+    data = data[:9] + b" " + data[10:]
+    assert "M\xfcller".encode() in data
+    path = tmp_path / "wrong-leader.mrc"
+    path.write_bytes(data)
+    report, con = run_import(path, tmp_path)
+    assert (report.marc8, report.marc8_utf8) == (1, 1)
+    assert "1 of them look like UTF-8 text under a Leader/09 that says MARC-8" in report.summary()
+    assert con.execute("SELECT marc8_looks_utf8 FROM import_info").fetchone()[0] == 1
 
 
 # -- MARCXML ---------------------------------------------------------------------------------------
@@ -406,6 +425,7 @@ def test_real_loc_sample_matches_the_course_build(realdata, tmp_path):
     ("name", "loaded", "rejected", "marc8"),
     [
         ("marc21_binary/pymarc/marc8.dat", 1, 0, 1),
+        ("marc21_binary/pymarc/utf8_without_leader_flag.dat", 1, 0, 1),
         ("marc21_binary/traject/one-marc8.mrc", 1, 0, 1),
         ("marc21_binary/qa-catalogue/000-line-seperated.mrc", 20, 0, 0),
         ("marc21_binary/pymarc/bad_records.mrc", 2, 7, 2),
@@ -416,6 +436,7 @@ def test_real_marc_files(realdata, tmp_path, name, loaded, rejected, marc8):
     """(marc8: records in MARC-8 that were converted, counted among those loaded)"""
     report, con = run_import(realdata / name, tmp_path)
     assert (report.loaded, report.rejected, report.marc8) == (loaded, rejected, marc8)
+    assert report.marc8_utf8 == ("without_leader_flag" in name)
     assert con.execute("SELECT count(*) FROM bib WHERE title IS NOT NULL").fetchone()[0] > 0
 
 

@@ -35,6 +35,7 @@ class ImportReport:
     loaded: int = 0
     rejects: list[Reject] = field(default_factory=list)
     marc8: int = 0
+    marc8_utf8: int = 0  # of those, records whose bytes are UTF-8 all the same
     unknown_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -62,8 +63,13 @@ class ImportReport:
             lines.append("No record was rejected.")
         if self.marc8:
             lines.append(
-                f"{self.marc8:,} records were in MARC-8 (Leader/09 blank) and were converted "
-                "to Unicode."
+                f"{_records(self.marc8)} in MARC-8 (Leader/09 blank) and converted to Unicode."
+            )
+        if self.marc8_utf8:
+            lines.append(
+                f"{self.marc8_utf8:,} of them look like UTF-8 text under a Leader/09 that says "
+                "MARC-8, so their accented letters may read wrongly: if they do, export them "
+                "again as UTF-8 (Unicode)."
             )
         if self.unknown_columns:
             lines.append(
@@ -75,3 +81,7 @@ class ImportReport:
             'Query it in the sandbox ("My data") or with con = db.connect("mine") in a notebook.'
         )
         return "\n".join(lines)
+
+
+def _records(n: int) -> str:
+    return "1 record was" if n == 1 else f"{n:,} records were"

@@ -173,10 +173,10 @@ def _write_info(con, report: ImportReport) -> None:
         "CREATE TABLE import_info (name VARCHAR, source_file VARCHAR, source_format VARCHAR, "
         "source_sha256 VARCHAR, imported_at TIMESTAMP, records_read INTEGER, "
         "records_loaded INTEGER, records_rejected INTEGER, marc8_converted INTEGER, "
-        "unmapped_columns VARCHAR)"
+        "marc8_looks_utf8 INTEGER, unmapped_columns VARCHAR)"
     )
     con.execute(
-        "INSERT INTO import_info VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?)",
+        "INSERT INTO import_info VALUES (?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?)",
         [
             report.name,
             report.source.name,
@@ -186,6 +186,7 @@ def _write_info(con, report: ImportReport) -> None:
             report.loaded,
             report.rejected,
             report.marc8,
+            report.marc8_utf8,
             ", ".join(report.unknown_columns) or None,
         ],
     )
@@ -213,6 +214,8 @@ def _import_marc(source: Path, con, report: ImportReport, progress: bool) -> Non
 
     stats = load_marc(source, con, progress=progress)
     report.records, report.loaded, report.marc8 = stats.records, stats.loaded, stats.marc8
+    if report.marc8:
+        report.marc8_utf8 = _utf8_lookalikes(source, con)
     rows = con.execute(
         "SELECT file_offset, reason FROM marc_reject ORDER BY file_offset"
     ).fetchall()
@@ -225,3 +228,27 @@ def _import_marc(source: Path, con, report: ImportReport, progress: bool) -> Non
         Reject(int(n), int(offset), None, reason)
         for n, (offset, reason) in zip(numbers.tolist(), rows, strict=True)
     ]
+
+
+def _utf8_lookalikes(source: Path, con) -> int:
+    """How many records declared MARC-8 (Leader/09 not ``a``) are, byte for byte, UTF-8 text
+    with letters beyond ASCII: most likely UTF-8 exported with the wrong Leader/09, whose
+    accented letters the MARC-8 conversion garbles.  (Real MARC-8 diacritics are not valid
+    UTF-8: a combining mark's byte comes before an ASCII letter.)"""
+    rows = con.execute(
+        "SELECT file_offset, record_length FROM marc_record "
+        "WHERE substr(leader, 10, 1) <> 'a' ORDER BY file_offset"
+    ).fetchall()
+    count = 0
+    with open(source, "rb") as fh:
+        for offset, length in rows:
+            fh.seek(offset)
+            data = fh.read(length)
+            if data.isascii():
+                continue
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            count += 1
+    return count
