@@ -49,8 +49,12 @@ def import_marcxml(source: Path, con, report: ImportReport, progress: bool) -> N
     number = 0
     bar = progress_bar(source.stat().st_size, "B", "MARCXML", progress)
     with bar, open(source, "rb") as raw:
-        events = etree.iterparse(
-            _Counting(raw, bar), events=("end",), huge_tree=True, resolve_entities=False
+        events = etree.iterparse(  # only <record> ends reach Python: lxml filters the rest
+            _Counting(raw, bar),
+            events=("end",),
+            tag=(f"{{{MARC_NS}}}record", "record"),
+            huge_tree=True,
+            resolve_entities=False,
         )
         try:
             for _event, elem in events:
@@ -103,6 +107,15 @@ def _local(tag) -> tuple[str, str]:
     return "", tag
 
 
+#: The elements of a record, by their tag in the MARC namespace or in none (lxml writes a
+#: namespaced tag as ``{namespace}name``; comments have a function as their tag, and get None).
+_KIND = {
+    name: plain
+    for plain in ("leader", "controlfield", "datafield", "subfield")
+    for name in (plain, f"{{{MARC_NS}}}{plain}")
+}
+
+
 def _is_marc_record(elem) -> bool:
     ns, name = _local(elem.tag)
     if name != "record":
@@ -110,9 +123,7 @@ def _is_marc_record(elem) -> bool:
     if ns == MARC_NS:
         return True
     return ns == "" and any(
-        _local(child.tag) == ("", part)
-        for child in elem
-        for part in ("leader", "controlfield", "datafield")
+        _KIND.get(child.tag) in ("leader", "controlfield", "datafield") for child in elem
     )
 
 
@@ -120,7 +131,7 @@ def _xml_record(elem):
     """Leader and fields (the slow path's ``DecodedField``) of one MARCXML record."""
     leader, fields = None, []
     for child in elem:
-        _ns, kind = _local(child.tag)
+        kind = _KIND.get(child.tag)
         if kind == "leader":
             leader = child.text or ""
         elif kind in ("controlfield", "datafield"):
@@ -132,7 +143,7 @@ def _xml_record(elem):
                 continue
             subfields = []
             for sub in child:
-                if _local(sub.tag)[1] != "subfield":
+                if _KIND.get(sub.tag) != "subfield":
                     continue
                 code = sub.get("code")
                 if not code:
