@@ -377,6 +377,18 @@ def test_cli_imports_into_the_workspace_and_prints_the_summary(
     assert rejects == ["record,byte_offset,line,reason"]
 
 
+def test_a_catalog_open_on_windows_is_one_sentence(files, tmp_path, monkeypatch):
+    """Windows cannot replace a database file a notebook has open: os.replace raises."""
+
+    def refuse(src, dst):
+        raise PermissionError(13, "The process cannot access the file", str(dst))
+
+    monkeypatch.setattr("course.importer.run.os.replace", refuse)
+    with pytest.raises(ImportProblem, match="open in a notebook: restart that notebook's kernel"):
+        run_import(files["clean"], tmp_path)
+    assert not list(tmp_path.glob("*.importing*"))
+
+
 def test_help_lists_the_csv_mapping(capsys):
     with pytest.raises(SystemExit):
         cli.main(["import", "--help"])
