@@ -10,6 +10,8 @@
     course handouts     printable one-page handouts per module for group sessions
     course doctor       the two-minute check before a session: Python, packages, data, widgets
     course import       your own catalog (a MARC, MARCXML or CSV export) as "My data"
+    course grade        autograde a cohort in parallel; every submission gets a named outcome
+    course report       skills report: learners x skills (heat map) and each exercise's mistakes
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -151,15 +153,47 @@ def _cmd_import(args) -> int:
     return 0
 
 
+def _cmd_grade(args) -> int:
+    from course.grading.grade import grade
+
+    run = grade(
+        args.assignment,
+        root=args.root,
+        workers=args.workers,
+        feedback=args.feedback,
+        timeout=args.timeout,
+        progress=not args.quiet,
+    )
+    print(run.summary())
+    return 0 if run.ok else 1
+
+
+def _cmd_report(args) -> int:
+    from course.grading.report import write_report
+
+    report = write_report(args.assignment, root=args.root, out=args.out)
+    print(report.summary())
+    return 0
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
     from course.data.install import BuildLocked, DataInUse
     from course.data.marc.obtain import ObtainError
     from course.db import CourseDataMissing
+    from course.grading.grade import GradeProblem
     from course.importer import ImportProblem
     from course.lab import LabError
 
-    return (LabError, ObtainError, CourseDataMissing, BuildLocked, DataInUse, ImportProblem)
+    return (
+        LabError,
+        ObtainError,
+        CourseDataMissing,
+        BuildLocked,
+        DataInUse,
+        ImportProblem,
+        GradeProblem,
+    )
 
 
 def _sentence(exc: BaseException) -> str:
@@ -219,7 +253,52 @@ def _parser() -> argparse.ArgumentParser:
         func=_cmd_doctor
     )
     _import_parser(sub)
+    _grade_parsers(sub)
     return parser
+
+
+_ROOT_HELP = "the course folder (default: this folder if it has nbgrader_config.py, else the repo)"
+
+
+def _grade_parsers(sub) -> None:
+    p = sub.add_parser(
+        "grade",
+        help="autograde a cohort in parallel (instructors); every submission gets an outcome",
+        description=(
+            "Collect (when an exchange is configured), autograde every submission of ASSIGNMENT "
+            "with nbgrader in parallel, record the grades in gradebook.db, and print one outcome "
+            "per learner: graded, blank, tampered, timed out, kernel died, malformed JSON, "
+            "not a notebook, missing. Tables go to grades/ASSIGNMENT/ (ignored by git). The exit "
+            "status is 1 when any outcome is other than graded or blank."
+        ),
+    )
+    p.add_argument("assignment", help="e.g. 01-querying-the-catalog")
+    p.add_argument(
+        "--workers", type=int, default=None, help="notebooks graded at once (default: one per core)"
+    )
+    p.add_argument("--feedback", action="store_true", help="then generate feedback and release it")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds a cell may run (default: nbgrader_config.py's, 60)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--root", type=Path, default=None, help=_ROOT_HELP)
+    p.set_defaults(func=_cmd_grade)
+    p = sub.add_parser(
+        "report",
+        help="skills report of graded assignments (instructors)",
+        description=(
+            "From the gradebook, the autograded notebooks and the banks' skill tags: a table of "
+            "learners x skills (HTML with a heat map, and CSV) and one of exercises (how many got "
+            "each right the first time it was graded, the most common listed mistake)."
+        ),
+    )
+    p.add_argument("assignment", nargs="+", help="one or more assignments")
+    p.add_argument("--out", type=Path, default=None, help="folder (default: grades/report)")
+    p.add_argument("--root", type=Path, default=None, help=_ROOT_HELP)
+    p.set_defaults(func=_cmd_report)
 
 
 def _import_parser(sub) -> None:
