@@ -331,6 +331,7 @@ def test_csv_that_is_not_utf8_says_how_to_save_it(tmp_path):
         (b"  \n\n", "is empty"),
         (b"%PDF-1.7 ...", "is a PDF, not a MARC, MARCXML or CSV file"),
         (b"PK\x03\x04rest", "Excel workbook: unzip it, or save the sheet as CSV UTF-8"),
+        (b'[{"title": "A"}]', "looks like JSON, which the import does not read"),
         (b"Name,Barcode\nA,1\n", "has no title column (its first row reads Name, Barcode)"),
         (b"Title,Author\n", "holds no rows of records"),
         (b'<?xml version="1.0"?><html><body>hi</body></html>', "holds no MARCXML records"),
@@ -387,6 +388,14 @@ def test_a_catalog_open_on_windows_is_one_sentence(files, tmp_path, monkeypatch)
     with pytest.raises(ImportProblem, match="open in a notebook: restart that notebook's kernel"):
         run_import(files["clean"], tmp_path)
     assert not list(tmp_path.glob("*.importing*"))
+
+
+def test_the_course_data_is_never_the_target(files, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_MYDATA_DB", str(tmp_path / "data" / "library.duckdb"))
+    with pytest.raises(ImportProblem, match="is a course database, which an import must not"):
+        import_file(files["clean"], progress=False)
+    assert not (tmp_path / "data").exists()
 
 
 def test_help_lists_the_csv_mapping(capsys):

@@ -54,6 +54,11 @@ def detect_format(path: Path) -> str:
         return "csv"  # UTF-16 text: Excel's "Unicode text"
     if body.startswith(b"<"):
         return "marcxml"
+    if body.startswith((b"{", b"[")):
+        raise ImportProblem(
+            f"{path.name} looks like JSON, which the import does not read: export the records "
+            "as MARC, MARCXML or CSV instead."
+        )
     if _LEADER_START.match(body) and (b"\x1d" in head or b"\x1e" in head):
         return "marc"
     if b"\x1d" in head or b"\x1e" in head or b"\x00" in body[:4096]:
@@ -87,6 +92,11 @@ def import_file(
     if fmt not in FORMATS:
         raise ImportProblem(f"{fmt!r} is not a format the import reads: use marc, marcxml or csv.")
     target = Path(target) if target is not None else config.mydata_db_path()
+    if target.resolve() in {config.database_path(db).resolve() for db in config.DATABASES}:
+        raise ImportProblem(
+            f"{target} is a course database, which an import must not replace: point "
+            "COURSE_MYDATA_DB at a file in your workspace (or unset it)."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     report = ImportReport(
         source=source,
