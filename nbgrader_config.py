@@ -1,7 +1,8 @@
 """nbgrader configuration for the Technical Services Data Lab.
 
 Nothing here names a machine: the course root is the folder nbgrader runs in, and a cohort's
-exchange folder comes from the COURSE_EXCHANGE environment variable (see docs/deployment.md).
+exchange folder comes from COURSE_EXCHANGE or `course setup --exchange DIR`
+(docs/instructor-guide.md).
 """
 
 import os
@@ -20,8 +21,12 @@ c.CourseDirectory.feedback_directory = "feedback"
 # Data files and caches never travel with an assignment.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.duckdb", "*.wal"]
 
-if os.environ.get("COURSE_EXCHANGE"):
-    c.Exchange.root = os.environ["COURSE_EXCHANGE"]
+# The cohort's exchange: COURSE_EXCHANGE, else what `course setup --exchange DIR` recorded for this
+# environment (the same setting every learner's nbgrader reads; docs/instructor-guide.md).
+from course import config as _course_config  # noqa: E402
+
+if _course_config.exchange_dir():
+    c.Exchange.root = str(_course_config.exchange_dir())
 
 # --- running notebooks --------------------------------------------------------------------------
 # Per cell, not per notebook: a learner's runaway query is interrupted after 60 s, then the
@@ -44,6 +49,16 @@ c.OverwriteCells.add_missing_cells = True
 c.OverwriteCells.missing_cell_notification = (
     "This cell was missing from your notebook, so the grader put the original back.\n\n"
 )
+
+# The feedback page: the course's template (wrapped check sentences, exercise numbers in the
+# contents, nothing fetched from the internet), no hidden-test lines (course/grading/feedback.py).
+from course.grading import feedback as _feedback  # noqa: E402
+
+c.GenerateFeedback.preprocessors = _feedback.PREPROCESSORS
+c.HTMLExporter.template_name = _feedback.TEMPLATE_NAME
+c.HTMLExporter.template_file = _feedback.TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = _feedback.TEMPLATE_DIRS
+_feedback.wrap_validate_output()  # `nbgrader validate` wraps a long sentence instead of cutting it
 
 # What a learner sees where a solution was removed.
 c.ClearSolutions.code_stub = {

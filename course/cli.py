@@ -29,12 +29,21 @@ __all__ = ["main"]
 
 
 def _cmd_setup(args) -> int:
-    from course.lab import setup_jupyter
+    from course.lab import install_nbgrader_config, setup_jupyter
 
     changed = setup_jupyter()
+    if args.exchange:
+        args.exchange.mkdir(parents=True, exist_ok=True)
+        changed += install_nbgrader_config(exchange=args.exchange)
     print(
         "JupyterLab is set up for the course."
         + (f" Updated: {', '.join(changed)}" if changed else "")
+    )
+    exchange = config.exchange_dir()
+    print(
+        f"nbgrader exchange: {exchange}"
+        if exchange
+        else "nbgrader exchange: none set (for a cohort: course setup --exchange DIR)."
     )
     return 0
 
@@ -205,9 +214,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup", help="prepare JupyterLab in this environment").set_defaults(
-        func=_cmd_setup
+    p = sub.add_parser("setup", help="prepare JupyterLab and nbgrader in this environment")
+    p.add_argument(
+        "--exchange",
+        type=Path,
+        help="the cohort's nbgrader exchange folder (recorded for every nbgrader here)",
     )
+    p.set_defaults(func=_cmd_setup)
     p = sub.add_parser("data", help="build the course databases")
     p.add_argument(
         "--marc-file",

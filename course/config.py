@@ -10,7 +10,7 @@ COURSE_DATA_DIR        <repo>/data                      built databases, load-la
 COURSE_WORKSPACE       <repo>/workspace                 the learner's own copies of notebooks
 COURSE_SCRATCH_DB      <workspace>/scratch.duckdb       the learner's writable database
 COURSE_MYDATA_DB       <workspace>/mydata.duckdb        the learner's own catalog (course import)
-COURSE_EXCHANGE        (unset: nbgrader's default)      nbgrader exchange folder for a cohort
+COURSE_EXCHANGE        `course setup --exchange DIR`    nbgrader exchange folder for a cohort
 =====================  ===============================  ==================================
 """
 
@@ -27,6 +27,9 @@ __all__ = [
     "mydata_db_path",
     "database_path",
     "DATABASES",
+    "command",
+    "exchange_dir",
+    "settings_path",
 ]
 
 #: The two built course databases: learners query ``library``; hidden tests use ``shadow``.
@@ -87,3 +90,28 @@ def command(job: str, port: int | None = None, *, os_name: str | None = None) ->
     else:
         script = "course"
     return f"{script} {job}" + (f" --port {port}" if port else "")
+
+
+def settings_path(prefix: Path | None = None) -> Path:
+    """The course's settings for this Python environment (``<prefix>/etc/jupyter/tsdl.json``),
+    beside the environment's Jupyter configuration, so every account using it reads the same."""
+    import sys
+
+    return Path(prefix or sys.prefix) / "etc" / "jupyter" / "tsdl.json"
+
+
+def exchange_dir(prefix: Path | None = None, *, settings: Path | None = None) -> Path | None:
+    """The nbgrader exchange of a cohort: ``COURSE_EXCHANGE`` when set, else the folder recorded
+    by ``course setup --exchange DIR``, else None (nbgrader's own default applies to instructors;
+    a learner working alone gets an empty exchange in their workspace)."""
+    value = os.environ.get("COURSE_EXCHANGE", "").strip()
+    if value:
+        return Path(value).expanduser()
+    try:
+        import json
+
+        path = settings or settings_path(prefix)
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("exchange")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(recorded) if recorded else None

@@ -123,9 +123,46 @@ def setup_jupyter(prefix: Path | None = None) -> list[str]:
         current["disabledExtensions"] = disabled
         page_config.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
         changed.append(str(page_config))
+    changed += install_nbgrader_config(prefix)
     from course.kernel import install_startup  # a restarted kernel answers in one sentence
 
     changed += install_startup(prefix)
+    return changed
+
+
+ENV_NBGRADER_CONFIG = Path(__file__).parent / "jupyter" / "environment" / "nbgrader_config.py"
+
+
+def install_nbgrader_config(prefix: Path | None = None, exchange: Path | None = None) -> list[str]:
+    """Give every nbgrader of the environment the course's settings (course id, exchange).
+
+    nbgrader reads ``nbgrader_config.py`` from the folder it runs in and from Jupyter's config
+    path, which includes ``<prefix>/etc/jupyter``: the file goes there, so a learner's
+    ``nbgrader fetch_assignment`` finds the exchange from any folder. A file there that the course
+    did not write is left alone (and named). ``exchange`` records the cohort's exchange folder.
+    """
+    prefix = Path(prefix or sys.prefix)
+    changed = []
+    target = prefix / "etc" / "jupyter" / "nbgrader_config.py"
+    ours = ENV_NBGRADER_CONFIG.read_text(encoding="utf-8")
+    current = target.read_text(encoding="utf-8") if target.exists() else None
+    if current is None or (current != ours and "`course setup` copies this file" in current):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(ours, encoding="utf-8")
+        changed.append(str(target))
+    elif current != ours:
+        print(f"Left {target} as it is (not the course's); it may not name the course's exchange.")
+    if exchange is not None:
+        settings = config.settings_path(prefix)
+        data = {}
+        if settings.exists():
+            data = json.loads(settings.read_text(encoding="utf-8"))
+        folder = Path(exchange).expanduser().resolve()
+        if data.get("exchange") != str(folder):
+            data["exchange"] = str(folder)
+            settings.parent.mkdir(parents=True, exist_ok=True)
+            settings.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+            changed.append(str(settings))
     return changed
 
 
