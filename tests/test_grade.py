@@ -3,7 +3,7 @@ report on the same cohort.
 
 One course folder (a copy of nbgrader_config.py and source/01, the assignment generated into its
 own gradebook) and eleven learners, each one outcome: right answers, two listed mistakes, blank,
-a kernel that dies in an answer cell, a cell that sleeps past a 3-second limit, a cut-off JSON
+a kernel that dies in an answer cell, a cell that sleeps past a 20-second limit, a cut-off JSON
 file, a CSV saved under the notebook's name, a deleted test cell, a changed test cell, code that
 reaches into ``course.check``, and a learner with no submission. Graded once with `course grade
 --feedback` (real nbgrader, two workers); every assertion reads that one run.
@@ -116,7 +116,7 @@ def make_cohort(root: Path) -> None:
     )
     submit("cy")
     submit("di", lambda nb: answered(nb, q1_3_answer="import os\nos._exit(1)"))
-    submit("ed", lambda nb: answered(nb, q1_4_answer="import time\ntime.sleep(30)"))
+    submit("ed", lambda nb: answered(nb, q1_4_answer="import time\ntime.sleep(300)"))
     text = nbformat.writes(release)
     submit("flo", raw=text[: len(text) // 2])
     submit("gus", raw="title,author\nLibrary science,Anon\n")
@@ -154,7 +154,7 @@ def graded(tmp_path_factory):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         status = main(
-            ["grade", A, "--root", str(root), "--workers", "2", "--timeout", "3", "--quiet"]
+            ["grade", A, "--root", str(root), "--workers", "2", "--timeout", "20", "--quiet"]
             + ["--feedback"]
         )
     return root, status, out.getvalue()
@@ -187,7 +187,7 @@ def test_details_name_what_happened(graded):
     assert "q1_6_check was changed" in rows["ike"]["detail"]
     assert "reaches into the checks" in rows["jo"]["detail"]
     assert "course.check.feedback" in rows["jo"]["detail"]
-    assert "Expecting" in rows["flo"]["detail"]
+    assert re.search(r"at line \d+, column \d+", rows["flo"]["detail"])
     assert "title,author" in rows["gus"]["detail"]
     assert rows["kai"]["detail"] == "no submission was collected"
 
@@ -202,7 +202,8 @@ def test_exit_status_and_table(graded):
 
 def test_autograde_noise_summarised_once(graded):
     _root, _status, text = graded
-    assert "has changed!" not in text
+    # nbgrader names every restored check cell; only ike's changed one is shown
+    assert re.findall(r"for cell (\S+) has changed", text) == ["q1_6_check"]
     assert "SAWarning:" not in text
     assert "Not shown (expected)" in text
     # ike's changed test cell is not one of the expected messages: it is shown

@@ -315,7 +315,10 @@ def _tampering(nb, release, name: str, compute_checksum) -> list[str]:
             hit = _INTERNALS.search(cell.source)
             if hit:
                 where = gid or f"cell {index + 1}"
-                found.append(f"{where} reaches into the checks ({hit.group(0).strip()!r})")
+                start = cell.source.rfind("\n", 0, hit.start()) + 1
+                end = cell.source.find("\n", hit.end())
+                line = cell.source[start : end if end >= 0 else None].strip()[:70]
+                found.append(f"{where} reaches into the checks: {line}")
     for gid, want in ref.items():
         wmeta = want.metadata["nbgrader"]
         if not (wmeta.get("grade") or wmeta.get("locked")) or wmeta.get("solution"):
