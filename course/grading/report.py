@@ -114,7 +114,7 @@ class ExerciseRow:
     right_first: int = 0
     right_now: int = 0
     mistakes: Counter = field(default_factory=Counter)
-    messages: dict = field(default_factory=dict)
+    messages: dict = field(default_factory=dict)  # tag -> a sentence a learner was shown
 
     def common_mistake(self) -> tuple[str, int]:
         if not self.mistakes:
@@ -252,9 +252,11 @@ def build_report(assignments: list[str], *, root: Path | None = None) -> SkillsR
                 row.right_now += right
                 row.right_first += first.get((learner, qid), right)
                 if not right:
-                    tag = mistake_tag(qid, sentences.get(gid, ""))
+                    sentence = sentences.get(gid, "")
+                    tag = mistake_tag(qid, sentence)
                     if tag:
                         row.mistakes[tag] += 1
+                        row.messages.setdefault(tag, sentence)
                 for sid in row.skills:
                     got, most = cells.get((learner, sid), (0.0, 0.0))
                     cells[(learner, sid)] = (got + score, most + max_score)
@@ -263,13 +265,6 @@ def build_report(assignments: list[str], *, root: Path | None = None) -> SkillsR
         exercises.extend(rows.values())
     order = [s for s in all_skills if s in used] + [s for s in used if s not in all_skills]
     skills = {s: all_skills.get(s, {"title": s, "sentence": ""}) for s in order}
-    for ex in exercises:
-        from course.check.bank import BankError, find_exercise
-
-        try:
-            ex.messages = {m.tag: m.message for m in find_exercise(ex.qid).mistakes}
-        except BankError:
-            ex.messages = {}
     return SkillsReport(
         assignments=list(assignments),
         learners=sorted(learners),
