@@ -939,28 +939,36 @@ def _write_tables(root, out_dir: Path, assignment: str, outcomes: list, coursedi
     return csv_path, checks_path
 
 
+def _nbgrader(root: Path, *args: str) -> None:
+    """Run an nbgrader command in the course folder, as the instructor guide does (the API's
+    ``generate_feedback`` replaces the course's feedback template with nbgrader's own)."""
+    import subprocess
+
+    from course.grading.nbapi import _tools_on_path
+
+    _tools_on_path()
+    exe = Path(sys.executable).parent / "nbgrader"
+    proc = subprocess.run(
+        [str(exe), *args], cwd=str(root), capture_output=True, text=True, env=os.environ.copy()
+    )
+    if proc.returncode != 0:
+        errors = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "[ERROR]" in ln or ln]
+        raise GradeProblem(f"nbgrader {args[0]} failed: {' '.join(errors[-2:])[:300]}")
+
+
 def _feedback(root: Path, assignment: str) -> list[str]:
     """Generate feedback HTML for every autograded submission and release it when an exchange is
     configured."""
     from course.grading.nbapi import _api
 
     api = _api(root)
-    lines = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = api.generate_feedback(assignment, force=True)
-    if not result.get("success"):
-        text = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:]
-        raise GradeProblem(f"Generating feedback failed: {' '.join(text)[:300]}")
+    _nbgrader(root, "generate_feedback", assignment, "--force")
     folder = root / api.coursedir.feedback_directory
     count = len(list(folder.glob(f"*/{assignment}/*.html")))
-    lines.append(f"Feedback generated: {count} page(s) under {folder}.")
+    lines = [f"Feedback generated: {count} page(s) under {folder}."]
     exchange = getattr(api.config, "Exchange", {}).get("root", "")
     if exchange and (Path(exchange) / api.course_id).is_dir():
-        result = api.release_feedback(assignment)
-        if not result.get("success"):
-            text = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:]
-            raise GradeProblem(f"Releasing feedback failed: {' '.join(text)}")
+        _nbgrader(root, "release_feedback", assignment)
         lines.append(f"Feedback released to the exchange ({exchange}); learners fetch it.")
     else:
         lines.append("No exchange is configured, so the feedback was not released.")
