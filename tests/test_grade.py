@@ -282,3 +282,82 @@ def test_report_on_the_cohort(graded, tmp_path):
     assert skills[("bo", "null-logic")]["max_points"] == "11"
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "Missing (NULL) values" in page and "after_2000" in page
+
+
+# -- with an exchange: collect first, release feedback after --------------------------------
+
+
+def _trivial_source():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell("x = None\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION")
+    answer.metadata["nbgrader"] = {
+        "grade": False,
+        "solution": True,
+        "locked": False,
+        "grade_id": "t_answer",
+        "schema_version": 3,
+    }
+    test = new_code_cell("assert x == 1")
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "grade_id": "t_check",
+        "schema_version": 3,
+    }
+    return new_notebook(
+        cells=[answer, test], metadata={"kernelspec": {"name": "python3", "display_name": "Py"}}
+    )
+
+
+def test_collects_from_the_exchange_and_releases_feedback(tmp_path, monkeypatch):
+    import contextlib
+    import getpass
+    import io
+    import os
+    import subprocess
+    import sys
+
+    from course.cli import main
+
+    trivial = "99-trivial"
+    course, exchange, home = tmp_path / "course", tmp_path / "exchange", tmp_path / "learner"
+    for folder in (course / "source" / trivial, exchange, home):
+        folder.mkdir(parents=True)
+    os.chmod(exchange, 0o777)
+    shutil.copy2(config.repo_root() / "nbgrader_config.py", course)
+    nbformat.write(_trivial_source(), course / "source" / trivial / f"{trivial}.ipynb")
+    monkeypatch.setenv("COURSE_EXCHANGE", str(exchange))
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+
+    def nbgrader(*args, cwd):
+        proc = subprocess.run(
+            [f"{bin_dir}/nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    learner_args = ["--course", "tsdl", f"--Exchange.root={exchange}"]
+    nbgrader("generate_assignment", trivial, "--force", cwd=course)
+    nbgrader("release_assignment", trivial, cwd=course)
+    nbgrader("fetch_assignment", trivial, *learner_args, cwd=home)
+    path = home / trivial / f"{trivial}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "x = 1"
+    nbformat.write(nb, path)
+    nbgrader("submit", trivial, *learner_args, cwd=home)
+    assert not (course / "submitted").exists()
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["grade", trivial, "--root", str(course), "--quiet", "--feedback"])
+    text = out.getvalue()
+    assert status == 0, text
+    assert "Collected new submissions" in text
+    learner = getpass.getuser()
+    assert re.search(rf"^{re.escape(learner)}\s+graded\s+1/1", text, re.MULTILINE), text
+    assert "Feedback released" in text
+    nbgrader("fetch_feedback", trivial, *learner_args, cwd=home)
+    assert list((home / trivial / "feedback").rglob("*.html"))

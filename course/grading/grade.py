@@ -846,6 +846,7 @@ def grade(
         shutil.rmtree(work, ignore_errors=True)
 
     ordered = [outcomes[s] for s in students]
+    _note_earlier_grades(coursedir, assignment, ordered)
     out_dir = grades_dir(root, assignment)
     csv_path, checks_path = _write_tables(root, out_dir, assignment, ordered, coursedir)
     run = GradeRun(
@@ -866,6 +867,29 @@ def grade(
             run.feedback.append(f"✗ {exc}")
             run.feedback_failed = True
     return run
+
+
+def _note_earlier_grades(coursedir, assignment: str, outcomes: list) -> None:
+    """A submission that could not be graded this time keeps whatever an earlier grading put in
+    the gradebook (nbgrader export shows that): say so in its detail."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    pending = [o for o in outcomes if o.outcome not in _RECORDED]
+    if not pending:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+            for o in pending:
+                try:
+                    sub = gb.find_submission(assignment, o.student)
+                except MissingEntry:
+                    continue
+                note = (
+                    f"the gradebook still holds an earlier grading ({sub.score:g}/"
+                    f"{sub.max_score:g})"
+                )
+                o.detail = f"{o.detail}; {note}" if o.detail else note
 
 
 def _run(jobs: list, n_workers: int):
@@ -952,8 +976,8 @@ def _nbgrader(root: Path, *args: str) -> None:
         [str(exe), *args], cwd=str(root), capture_output=True, text=True, env=os.environ.copy()
     )
     if proc.returncode != 0:
-        errors = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "[ERROR]" in ln or ln]
-        raise GradeProblem(f"nbgrader {args[0]} failed: {' '.join(errors[-2:])[:300]}")
+        lines = [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+        raise GradeProblem(f"nbgrader {args[0]} failed: {' '.join(lines[-2:])[:300]}")
 
 
 def _feedback(root: Path, assignment: str) -> list[str]:
