@@ -181,3 +181,15 @@ def test_html_report_tables():
     assert ">100%<" in page
     assert "<b>after_2000</b> (2 learners): &gt; leaves out 2000 itself." in page
     assert "http" not in page.replace("https://", "")  # nothing fetched from elsewhere
+
+
+def test_a_report_with_nothing_graded_says_what_to_run(tmp_path):
+    import shutil
+
+    from course import config
+    from course.grading.grade import GradeProblem
+    from course.grading.report import build_report
+
+    shutil.copy2(config.repo_root() / "nbgrader_config.py", tmp_path)
+    with pytest.raises(GradeProblem, match="run `course grade ASSIGNMENT` first"):
+        build_report(["01-querying-the-catalog"], root=tmp_path)

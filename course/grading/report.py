@@ -144,13 +144,13 @@ class SkillsReport:
             f"Skills report for {', '.join(self.assignments)}: {len(self.learners)} learner(s), "
             f"{len(self.skills)} skill(s), {len(self.exercises)} exercise(s)."
         ]
-        weakest = sorted(
-            (
-                (sum(v for v in shares if v is not None) / max(1, len(shares)), sid)
-                for sid in self.skills
-                for shares in [[self.share(learner, sid) for learner in self.learners]]
-            ),
-        )
+        weakest = []
+        for sid in self.skills:
+            shares = [self.share(learner, sid) for learner in self.learners]
+            shares = [v for v in shares if v is not None]
+            if shares:
+                weakest.append((sum(shares) / len(shares), sid))
+        weakest.sort()
         if weakest and self.learners:
             share, sid = weakest[0]
             lines.append(
@@ -263,6 +263,13 @@ def build_report(assignments: list[str], *, root: Path | None = None) -> SkillsR
                     if sid not in used:
                         used.append(sid)
         exercises.extend(rows.values())
+    if not learners:
+        from course.grading.grade import GradeProblem
+
+        raise GradeProblem(
+            f"gradebook.db in {root} holds no graded submission of {', '.join(assignments)}: "
+            "run `course grade ASSIGNMENT` first."
+        )
     order = [s for s in all_skills if s in used] + [s for s in used if s not in all_skills]
     skills = {s: all_skills.get(s, {"title": s, "sentence": ""}) for s in order}
     return SkillsReport(
