@@ -169,3 +169,21 @@ def test_the_kbart_check_finds_exactly_the_planted_problems(course_data):
         if (problems := kbart_problems(*(row[c] for c in columns)))
     }
     assert found == planted
+
+
+def test_a_code_status_that_never_reads_the_language_fails_hidden(course_data):
+    # The learners' catalog has no language code outside the list; the shadow data has one
+    # (three blanks), so only the hidden check can catch a function that skips 008/35-37.
+    from course.data.marc.codelists import code_list_rows as rows
+
+    places = dict(rows(code_data.COUNTRY_CODES, code_data.OBSOLETE_COUNTRY_CODES))
+
+    def code_status(record):
+        return {
+            "language": "current",
+            "place": places.get(record["008"].data[15:18].rstrip(), "not in list"),
+        }
+
+    assert check.evaluate(code_status, "q8_5", module=BANK).passed
+    hidden = check.evaluate(code_status, "q8_5", module=BANK, hidden=True)
+    assert not hidden.passed and "'language': 'not in list'" in hidden.sentence, hidden.line()
