@@ -20,7 +20,15 @@ from pathlib import Path
 from course import config
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 
-__all__ = ["progress_path", "load", "record_check", "record_quiz", "record_hint", "enabled"]
+__all__ = [
+    "progress_path",
+    "load",
+    "update",
+    "record_check",
+    "record_quiz",
+    "record_hint",
+    "enabled",
+]
 
 FILENAME = ".course-progress.json"
 _VERSION = 1
@@ -52,10 +60,17 @@ def load() -> dict:
     if not isinstance(data, dict):
         return _empty()
     base = _empty()
-    for key in ("exercises", "quizzes", "hints"):
-        if isinstance(data.get(key), dict):
-            base[key] = data[key]
+    for key, value in data.items():  # other parts (drills, skills check, path) are kept as they are
+        if key not in base or isinstance(value, dict):
+            base[key] = value
+    base["version"] = _VERSION
     return base
+
+
+def update(change) -> None:
+    """Apply ``change(data)`` to the progress file and save it whole (for the skills check, the
+    personal path and the drills' schedule, which keep their own parts of the file)."""
+    _update(change)
 
 
 def _now() -> str:

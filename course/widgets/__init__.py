@@ -11,10 +11,12 @@ that tests and styles can find: ``course-quiz``, ``course-sandbox``, ``course-hi
     widgets.progress()
     widgets.projector()                 # a facilitator's screen: large text, group quizzes
     widgets.diagram(q4_1)               # draw a model written as mermaid erDiagram text
+    widgets.drills()                    # refresher drills for the skills that are due
 """
 
 from __future__ import annotations
 
+from course.drills.widget import Drills, drills
 from course.widgets.diagram import Diagram, diagram
 from course.widgets.hints import Hints, hints
 from course.widgets.progress import Progress, module_summary, progress
@@ -39,4 +41,6 @@ __all__ = [
     "group_mode",
     "diagram",
     "Diagram",
+    "drills",
+    "Drills",
 ]
