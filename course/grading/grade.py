@@ -892,6 +892,17 @@ def _note_earlier_grades(coursedir, assignment: str, outcomes: list) -> None:
                 o.detail = f"{o.detail}; {note}" if o.detail else note
 
 
+def _pool_context():
+    """Workers forked from this process on Linux (nbgrader is imported already, and no kernel,
+    event loop or ZeroMQ context exists here yet); started afresh elsewhere (macOS and Windows,
+    where forking a process with these libraries loaded is not safe)."""
+    if sys.platform.startswith("linux") and os.environ.get("COURSE_GRADE_START") != "spawn":
+        import nbgrader.apps  # noqa: F401  (loaded once, shared by the forked workers)
+
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def _run(jobs: list, n_workers: int):
     """Yield each job's result as it finishes (worker processes, or this one for a single job)."""
     if not jobs:
@@ -901,8 +912,7 @@ def _run(jobs: list, n_workers: int):
         for job in jobs:
             yield _autograde_one(job)
         return
-    ctx = multiprocessing.get_context("spawn")  # no forked zmq or asyncio state
-    with ctx.Pool(n_workers, initializer=_worker_init) as pool:
+    with _pool_context().Pool(n_workers, initializer=_worker_init) as pool:
         yield from pool.imap_unordered(_autograde_one, jobs)
 
 
