@@ -6,6 +6,7 @@
     course lab          all of the above when needed, then start JupyterLab at the start page
     course release      regenerate release/ from source/ (instructors, after editing source/)
     course check        the pipeline gate over every assignment (non-zero exit on any failure)
+    course mutants      mutation-test every query check (non-zero exit on an unlisted survivor)
     course bench        run the benchmarks in bench/ and print their figures
     course handouts     printable one-page handouts per module for group sessions
     course doctor       the two-minute check before a session: Python, packages, data, widgets
@@ -121,6 +122,32 @@ def _cmd_check(args) -> int:
         else f"✗ The gate found {len(report.findings)} problem(s)."
     )
     return 0 if report.ok else 1
+
+
+def _cmd_mutants(args) -> int:
+    from course.grading.mutants import run_modules
+
+    reports = run_modules(args.module or None, workers=args.workers, log=print)
+    problems = [(r, p) for r in reports for p in r.problems]
+    for report, problem in problems:
+        print(f"✗ [{report.module}] {problem}")
+    if args.show:
+        for report in reports:
+            for outcome in report.unlisted:
+                print(
+                    f"  {outcome.qid} survivor {outcome.mutant.ident!r}:\n    {outcome.mutant.sql}"
+                )
+    made = sum(r.made for r in reports)
+    equivalent = sum(r.equivalent for r in reports)
+    killed = sum(r.killed for r in reports)
+    score = f"{100 * killed / (made - equivalent):.1f}%" if made > equivalent else "n/a"
+    print(
+        f"{'✓' if not problems else '✗'} {len(reports)} module(s): {made} mutants, {killed} "
+        f"killed ({sum(r.witnessed for r in reports)} by witness rows), {equivalent} listed "
+        f"equivalent, {sum(len(r.unlisted) for r in reports)} unlisted survivor(s); "
+        f"mutation score {score}."
+    )
+    return 1 if problems else 0
 
 
 def _cmd_bench(args) -> int:
@@ -253,6 +280,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*")
     p.add_argument("--quick", action="store_true", help="only the checks that need no kernel")
     p.set_defaults(func=_cmd_check)
+    p = sub.add_parser("mutants", help="mutation-test the query checks")
+    p.add_argument(
+        "module", nargs="*", help="only these modules (e.g. 01 or 01-querying-the-catalog)"
+    )
+    p.add_argument("--workers", type=int, default=2, help="mutants checked at once (default 2)")
+    p.add_argument("--show", action="store_true", help="print each unlisted survivor's SQL")
+    p.set_defaults(func=_cmd_mutants)
     p = sub.add_parser("bench", help="run the benchmarks")
     p.add_argument("name", nargs="*", help="only benchmarks whose name contains this")
     p.set_defaults(func=_cmd_bench)

@@ -10,7 +10,9 @@ assignment in ``source/`` it checks that
 3. no solution or hidden-test text leaks into ``release/``;
 4. every source notebook passes all its tests (nbgrader's Validator);
 5. every release notebook fails every graded test (Validator with ``invert``);
-6. autograding the source as a submission scores full marks, the release scores 0.
+6. autograding the source as a submission scores full marks, the release scores 0;
+7. every mutant of every query check's reference is killed by the data or listed as equivalent
+   in the bank (``course mutants``: ``course.grading.mutants``).
 
 All work happens in a temporary copy of the course, so the instructor's gradebook and folders are
 never touched.  ``course check`` runs it and exits non-zero when anything fails.
@@ -42,7 +44,7 @@ __all__ = [
 # JupyterLab's Run All stops at the first cell that raises unless the cell carries this tag; a
 # learner's failing check must not stop the rest of the notebook (widgets, later exercises).
 RUN_ALL_TAG = "raises-exception"
-GATE_STEPS = ("static", "release", "leaks", "validate", "autograde")
+GATE_STEPS = ("static", "release", "leaks", "validate", "autograde", "mutants")
 _MARKERS = (
     "### BEGIN SOLUTION",
     "### END SOLUTION",
@@ -187,6 +189,29 @@ def markdown_maths(text: str) -> list[str]:
     return [" ".join(piece.replace("\0", "$").split()) for piece in found]
 
 
+def mutant_findings(aids: list[str], banks: dict | None = None, log=print) -> list[Finding]:
+    """An unlisted survivor (or a stale listing) of ``course mutants`` for each assignment
+    with an exercise bank (``banks``: assignment -> bank file; default the course's)."""
+    from course.check import api
+    from course.check.bank import bank_paths
+    from course.grading.mutants import run_module
+
+    banks = banks if banks is not None else {path.stem: path for path in bank_paths()}
+    if not all(config.database_path(db).exists() for db in config.DATABASES):
+        return [
+            Finding(aid, "mutants", "the course data is not built: run `course data`")
+            for aid in aids
+            if aid in banks
+        ]
+    findings = []
+    for aid in aids:
+        if aid in banks:
+            report = run_module(banks[aid], log=lambda line: log(f"mutants: {line}"))
+            findings += [Finding(aid, "mutants", problem) for problem in report.problems]
+    api.clear_cache()
+    return findings
+
+
 def _leak_findings(root: Path, aid: str, source_path: Path, source_nb) -> list[Finding]:
     released = root / "release" / aid / source_path.name
     if not released.exists():
@@ -254,6 +279,8 @@ def run_gate(
     aids = assignments or assignment_ids(root)
     if "static" in steps or "leaks" in steps:
         report.findings += [f for f in static_findings(root) if f.assignment in aids]
+    if "mutants" in steps:
+        report.findings += mutant_findings(aids, log=log)
     if not steps & {"release", "validate", "autograde"}:
         return report
     with tempfile.TemporaryDirectory(prefix="course-gate-") as tmp:
