@@ -1,0 +1,102 @@
+"""``course hub env`` and ``course hub start``: the cohort hub from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from pathlib import Path
+
+from course import config
+
+__all__ = ["add_parser"]
+
+DEFAULT_ENV = Path("/opt/tsdl/env")
+DEFAULT_EXCHANGE = Path("/srv/tsdl/exchange")
+DEFAULT_STATE = Path("/srv/tsdl/hub")
+
+
+def _names(values: list[str]) -> list[str]:
+    return [n for v in values or [] for n in v.replace(",", " ").split()]
+
+
+def _cmd_env(args) -> int:
+    from course.hub import install_proxy, shared_environment
+
+    report = shared_environment(args.prefix, exchange=args.exchange)
+    print(report.summary())
+    print(f"JupyterHub's proxy: {install_proxy()}")
+    return 0
+
+
+def _cmd_start(args) -> int:
+    from course.hub import TrialHub, install_proxy, trial_accounts
+
+    learners, instructors = _names(args.learners), _names(args.instructors)
+    if not learners and not instructors:
+        print("Name the accounts that may log in: --learners NAME ... --instructors NAME ...")
+        return 2
+    accounts = (
+        trial_accounts(learners + instructors, args.homes)
+        if args.create_accounts
+        else contextlib.nullcontext({})
+    )
+    with accounts as passwords:
+        hub = TrialHub(
+            env=args.env,
+            learners=learners,
+            instructors=instructors,
+            data_dir=args.data or config.data_dir(),
+            exchange=args.exchange,
+            state=args.state,
+            proxy=install_proxy(),
+            port=args.port,
+        )
+        args.exchange.mkdir(parents=True, exist_ok=True)
+        args.exchange.chmod(0o777)
+        with hub:
+            print(f"The hub is running at {hub.url}/hub/login (Ctrl+C stops it and every server).")
+            for name, password in passwords.items():
+                print(f"  {name}: password {password}")
+            with contextlib.suppress(KeyboardInterrupt):
+                while hub.process.poll() is None:
+                    time.sleep(1)
+        print(
+            "The hub and every server it started are stopped."
+            + (" The trial accounts are removed." if passwords else "")
+        )
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "hub",
+        help="a cohort on JupyterHub: the shared environment, a local trial (root)",
+        description=(
+            "The cohort's JupyterHub on one server (docs/deployment.md). `course hub env` makes "
+            "the environment every account's server runs; `course hub start` runs the hub with "
+            "deploy/jupyterhub/jupyterhub_config.py on 127.0.0.1 until Ctrl+C."
+        ),
+    )
+    hub = p.add_subparsers(dest="hub_command", required=True)
+    e = hub.add_parser("env", help="make or update the shared course environment")
+    e.add_argument("--prefix", type=Path, default=DEFAULT_ENV, help=f"(default {DEFAULT_ENV})")
+    e.add_argument(
+        "--exchange", type=Path, default=DEFAULT_EXCHANGE, help=f"(default {DEFAULT_EXCHANGE})"
+    )
+    e.set_defaults(func=_cmd_env)
+    s = hub.add_parser("start", help="run the hub on 127.0.0.1 for a local trial (Ctrl+C stops)")
+    s.add_argument("--learners", nargs="+", default=[], help="accounts of learners")
+    s.add_argument("--instructors", nargs="+", default=[], help="accounts with the formgrader")
+    s.add_argument(
+        "--create-accounts",
+        action="store_true",
+        help="make these accounts with random passwords (printed) and remove them at the end",
+    )
+    s.add_argument("--homes", type=Path, default=Path("/home"), help=argparse.SUPPRESS)
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--env", type=Path, default=DEFAULT_ENV, help=f"(default {DEFAULT_ENV})")
+    s.add_argument("--data", type=Path, default=None, help="built course data (read-only)")
+    s.add_argument("--exchange", type=Path, default=DEFAULT_EXCHANGE)
+    s.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the hub's own files")
+    s.set_defaults(func=_cmd_start)

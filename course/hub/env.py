@@ -1,0 +1,192 @@
+"""The shared course environment every account's server runs, and the hub's proxy.
+
+On a hub whose servers run as real Unix accounts, the Python those accounts run must be theirs to
+run: a virtual environment made with a system Python (``/usr/bin/python3.11``) in a folder
+every account can read (``/opt/tsdl/env``), with the course installed into it with pip from a
+copy of this checkout (not editable: learners never run code from an instructor's checkout).
+A stamp in the environment records what was installed; a second call does nothing when nothing
+changed, and reinstalls only the course (seconds) when only the course's code changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from course import config
+from course.lab import LabError
+
+__all__ = ["HubProblem", "EnvReport", "shared_environment", "install_proxy", "system_python"]
+
+#: Where the npm package of JupyterHub's proxy is pinned (package.json and its lock).
+DEPLOY = config.repo_root() / "deploy" / "jupyterhub"
+STAMP = "tsdl-hub-stamp.json"
+
+
+class HubProblem(LabError):
+    """Something the person running the hub can fix; the message says what."""
+
+
+@dataclass
+class EnvReport:
+    prefix: Path
+    action: str  # "created", "course updated", "up to date"
+    seconds: float
+
+    def summary(self) -> str:
+        return f"Shared course environment {self.prefix}: {self.action} in {self.seconds:.1f} s."
+
+
+def _others_can_run(path: Path) -> bool:
+    path = path.resolve()
+    return bool(path.stat().st_mode & 0o001) and all(p.stat().st_mode & 0o001 for p in path.parents)
+
+
+def system_python() -> Path:
+    """A Python of this version that every account can run (this one when it can)."""
+    if _others_can_run(Path(sys.executable)):
+        return Path(sys.executable)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found = shutil.which(version, path="/usr/local/bin:/usr/bin:/bin")
+    if not found or not _others_can_run(Path(found)):
+        raise HubProblem(
+            f"Other accounts cannot run this Python ({sys.executable}) and there is no "
+            f"{version} in /usr/bin: install one (e.g. `apt-get install {version} "
+            f"{version}-venv`) for the learners' shared environment."
+        )
+    return Path(found)
+
+
+def _digest(paths: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(str(path.relative_to(base)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _course_files(root: Path) -> list[Path]:
+    files = [root / "pyproject.toml", root / "README.md"]
+    files += [
+        p
+        for p in (root / "course").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
+    return files
+
+
+def _pip(prefix: Path, args: list[str]) -> None:
+    result = subprocess.run(
+        [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", *args],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+        raise HubProblem(
+            f"pip could not install the course into {prefix} ({' '.join(last) or 'no message'}); "
+            "check that PyPI is reachable and run `course hub env` again."
+        )
+
+
+def shared_environment(
+    prefix: Path, *, exchange: Path | None = None, python: Path | None = None
+) -> EnvReport:
+    """Make (or bring up to date) the shared environment at ``prefix``; record ``exchange``."""
+    start = time.monotonic()
+    root = config.repo_root()
+    prefix = Path(prefix)
+    files = _course_files(root)
+    want = {
+        "pins": _digest([root / "pyproject.toml"], root),
+        "course": _digest(files, root),
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
+    stamp_path = prefix / STAMP
+    have = {}
+    if stamp_path.exists():
+        have = json.loads(stamp_path.read_text(encoding="utf-8"))
+    if not (prefix / "bin" / "python").exists() or have.get("python") != want["python"]:
+        shutil.rmtree(prefix, ignore_errors=True)
+        prefix.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(python or system_python()), "-m", "venv", str(prefix)], check=True)
+        have = {}
+    action = "up to date"
+    if have != want:
+        with tempfile.TemporaryDirectory(prefix="tsdl-course-src-") as tmp:
+            for path in files:
+                target = Path(tmp) / path.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+            if have.get("pins") == want["pins"]:
+                _pip(prefix, ["--no-deps", "--force-reinstall", tmp])
+                action = "course updated"
+            else:
+                _pip(prefix, [f"{tmp}[hub]"])
+                action = "created"
+        stamp_path.write_text(json.dumps(want) + "\n", encoding="utf-8")
+    if exchange is not None:
+        exchange = Path(exchange)
+        exchange.mkdir(parents=True, exist_ok=True)
+        exchange.chmod(0o777)  # every account releases, submits and fetches there
+    setup = [str(prefix / "bin" / "course"), "setup"]
+    if exchange is not None:
+        setup += ["--exchange", str(exchange)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "COURSE_"))}
+    result = subprocess.run(setup, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise HubProblem(f"`course setup` failed in {prefix}: {result.stderr.strip()[:300]}")
+    for path in [prefix, *prefix.rglob("*")]:  # every account reads and runs it, none writes it
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0))
+    return EnvReport(prefix, action, time.monotonic() - start)
+
+
+def _node_major() -> int:
+    node = shutil.which("node")
+    if not node:
+        return 0
+    out = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    match = re.match(r"v(\d+)", out.strip())
+    return int(match.group(1)) if match else 0
+
+
+def install_proxy(cache: Path | None = None) -> Path:
+    """configurable-http-proxy, installed with ``npm ci`` from deploy/jupyterhub's lock into a
+    cache folder outside the repository; returns the command."""
+    if _node_major() < 20:
+        raise HubProblem(
+            "JupyterHub's proxy (configurable-http-proxy 5.3) needs Node.js 20 or newer and "
+            "npm: install them (https://nodejs.org, or your system's packages) and try again."
+        )
+    lock = DEPLOY / "package-lock.json"
+    key = _digest([DEPLOY / "package.json", lock], DEPLOY)
+    base = Path(cache or Path.home() / ".cache" / "tsdl-hub") / f"proxy-{key}"
+    command = base / "node_modules" / ".bin" / "configurable-http-proxy"
+    if command.exists():
+        return command
+    base.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(DEPLOY / "package.json", base)
+    shutil.copy2(lock, base)
+    result = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=base,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not command.exists():
+        raise HubProblem(
+            "npm could not install JupyterHub's proxy (configurable-http-proxy): "
+            f"{result.stderr.strip().splitlines()[-1:] or 'no message'}; check that the npm "
+            "registry is reachable and try again."
+        )
+    return command
