@@ -103,7 +103,13 @@ def _trivial_source():
 def _timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True)
-    return time.perf_counter() - start, proc.returncode
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:  # say which submissions were not graded, and why
+        lines = proc.stdout.splitlines()
+        shown = [ln for ln in lines if re.search(r"\s(timed out|kernel died|grader error)\s", ln)]
+        shown += [ln for ln in lines if "submission(s) of" in ln]
+        print("\n".join(f"  | {ln}" for ln in shown) or proc.stderr[-500:])
+    return seconds, proc.returncode
 
 
 def _pair(work: Path, assignment: str, count: int, source_nb=None, workers=None):

@@ -521,7 +521,6 @@ _EXPECTED_LOG = (
     re.compile(r"^Kernel died while waiting for execute reply"),
     re.compile(r"^Traceback \(most recent call last\)", re.MULTILINE),
     re.compile(r"^\S+ submitted at "),
-    re.compile(r"is \S+ seconds late"),
 )
 
 
@@ -643,7 +642,7 @@ def _collect(root: Path, assignment: str) -> str:
     result = api.collect(assignment, update=True)
     if result and not result.get("success"):
         text = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:]
-        raise RuntimeError(f"Collecting from the exchange failed: {' '.join(text)}")
+        raise GradeProblem(f"Collecting from the exchange failed: {' '.join(text)}")
     return f"Collected new submissions from the exchange ({exchange})."
 
 
@@ -817,6 +816,7 @@ def grade(
         n_workers = max(1, min(workers or os.cpu_count() or 1, max(1, len(jobs))))
         notes: dict = {}
         others: list = []
+        tqdm.monitor_interval = 0  # no monitor thread in a process that forks its workers
         bar = tqdm(
             total=len(jobs), desc=f"Grading {assignment}", unit="notebook", disable=not progress
         )
