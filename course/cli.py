@@ -13,6 +13,7 @@
     course import       your own catalog (a MARC, MARCXML or CSV export) as "My data"
     course grade        autograde a cohort in parallel; every submission gets a named outcome
     course report       skills report: learners x skills (heat map) and each exercise's mistakes
+    course team         team view of the skills checks: people x skills, a suggested plan
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -212,6 +213,15 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_team(args) -> int:
+    from course.skills_team import write_team_view
+
+    view, files = write_team_view(root=args.root, out=args.out, anonymise=args.anonymise)
+    print(view.summary())
+    print("Written: " + ", ".join(str(f) for f in files))
+    return 0
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
     from course.data.install import BuildLocked, DataInUse
@@ -346,6 +356,20 @@ def _grade_parsers(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="folder (default: grades/report)")
     p.add_argument("--root", type=Path, default=None, help=_ROOT_HELP)
     p.set_defaults(func=_cmd_report)
+    p = sub.add_parser(
+        "team",
+        help="team view of the graded skills checks (supervisors)",
+        description=(
+            "From the graded 00-your-skills-check submissions: people x skills as a heat map "
+            "(team.html) and CSV (team.csv), each person's path, and the modules to run as "
+            "group sessions first because most of the team needs them. Names are shown; "
+            "--anonymise writes Person 1, Person 2, ... instead."
+        ),
+    )
+    p.add_argument("--anonymise", action="store_true", help="no names: Person 1, Person 2, ...")
+    p.add_argument("--out", type=Path, default=None, help="folder (default: grades/team)")
+    p.add_argument("--root", type=Path, default=None, help=_ROOT_HELP)
+    p.set_defaults(func=_cmd_team)
 
 
 def _import_parser(sub) -> None:

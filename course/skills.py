@@ -92,14 +92,14 @@ def skill_modules() -> dict[str, list[str]]:
 MODULE_HOURS = {
     "01-querying-the-catalog": 2.0,
     "02-summarizing-collections": 2.0,
-    "03-joining-the-library-system": 2.5,
-    "04-data-modeling": 2.0,
-    "05-database-design": 2.5,
-    "06-advanced-queries": 3.0,
+    "03-joining-the-library-system": 2.25,
+    "04-data-modeling": 2.25,
+    "05-database-design": 2.25,
+    "06-advanced-queries": 2.0,
     "07-metadata-as-data": 2.5,
     "08-crosswalks-and-quality": 2.5,
-    "09-batch-loads": 3.0,
-    "10-storage-and-backup": 2.5,
+    "09-batch-loads": 2.5,
+    "10-storage-and-backup": 2.0,
 }
 
 

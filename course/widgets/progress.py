@@ -11,7 +11,7 @@ import ipywidgets as w
 from course.check import progress as record
 from course.check.bank import bank_paths, load_bank
 
-__all__ = ["Progress", "progress", "module_summary"]
+__all__ = ["Progress", "progress", "module_summary", "skills_html", "skills_figure"]
 
 
 def _title(module: str) -> str:
@@ -52,7 +52,9 @@ class Progress(w.VBox):
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.rows = w.VBox([])
         self.summary = w.HTML()
-        super().__init__([self.summary, self.rows, self.refresh_button])
+        self.path = w.HTML()  # the personal path from the skills check, once it is done
+        self.skills = w.HTML()  # per skill: last practised, and whether a refresher is due
+        super().__init__([self.summary, self.path, self.rows, self.skills, self.refresh_button])
         self.add_class("course-progress")
         self.refresh()
 
@@ -79,6 +81,13 @@ class Progress(w.VBox):
             f'<div role="status"><strong>Your progress:</strong> {done} of {total} exercises '
             "passed.</div>"
         )
+        from course.skills_check import path_html
+
+        self.path.value = path_html() or (
+            "<div>No personal path yet: do <em>00 Your skills check</em> (20 minutes) to get "
+            "one.</div>"
+        )
+        self.skills.value = skills_html()
 
     def figure(self):
         """The same progress as a horizontal bar chart (a matplotlib Figure)."""
@@ -95,6 +104,56 @@ class Progress(w.VBox):
         ax.legend(loc="lower right")
         fig.tight_layout()
         return fig
+
+    def skills_figure(self, today=None):
+        """Per skill: days since last practised, and whether a refresher is due."""
+        return skills_figure(today)
+
+
+def skills_html(today=None) -> str:
+    """Per skill with refresher drills: when last practised, and whether it is due."""
+    import html
+
+    from course.drills.schedule import status
+
+    rows = "".join(
+        f"<tr><td>{html.escape(r['title'])}</td><td>{r['last'] or 'never'}</td>"
+        f"<td>{'due now' if r['is_due'] else 'next on ' + str(r['due'])}</td></tr>"
+        for r in status(today=today)
+    )
+    return (
+        '<div class="course-skills-due"><strong>Refreshers</strong> (the Refresher notebook)'
+        "<table><thead><tr><th>skill</th><th>last practised</th><th>refresher</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def skills_figure(today=None):
+    """Days since each skill was last practised, with the skills that are due in red."""
+    import datetime as dt
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    from course.drills.schedule import status
+
+    rows = status(today=today)
+    day = dt.date.fromisoformat(str(today)) if today else dt.date.today()
+    fig = Figure(figsize=(6, 0.5 + 0.35 * max(len(rows), 1)))
+    ax = fig.add_subplot()
+    ages = [(day - dt.date.fromisoformat(r["last"])).days if r["last"] else 0 for r in rows]
+    colours = ["#b42318" if r["is_due"] else "#2a7ab0" for r in rows]
+    ax.barh([r["title"] for r in rows], ages, color=colours)
+    for y, r in enumerate(rows):
+        label = ("due" if r["is_due"] else f"next {r['due']}") + ("" if r["last"] else ", never")
+        ax.text(0.2, y, label, va="center", fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("days since last practised (red: a refresher is due)")
+    ax.set_xlim(0, max([*ages, 10]) * 1.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig.tight_layout()
+    return fig
 
 
 def progress() -> Progress:
