@@ -187,3 +187,39 @@ def test_a_code_status_that_never_reads_the_language_fails_hidden(course_data):
     assert check.evaluate(code_status, "q8_5", module=BANK).passed
     hidden = check.evaluate(code_status, "q8_5", module=BANK, hidden=True)
     assert not hidden.passed and "'language': 'not in list'" in hidden.sentence, hidden.line()
+
+
+def test_the_old_system_profile_counts_exactly_the_planted_rows(course_data):
+    # The notebook's profile cell, run as it is: each count is the manifest's for that problem.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import nbformat
+
+    from course import db
+
+    notebook = config.repo_root() / "source" / "08-crosswalks-and-quality"
+    nb = nbformat.read(notebook / "08-crosswalks-and-quality.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if c.get("id") == "c055c-oldsystem")
+    con = db.connect()
+    namespace = {"con": con, "config": config, "plt": plt}
+    try:
+        exec(compile(source, "<c055c-oldsystem>", "exec"), namespace)
+    finally:
+        con.close()
+        plt.close("all")
+    profile = namespace["profile"]
+    manifest = json.loads((course_data / "loadlab" / "manifest.json").read_text(encoding="utf-8"))
+    planted = {
+        p["kind"]: p["count"]
+        for p in manifest["problems"]
+        if p["file"] == manifest["files"]["old_system_export"]["file"]
+    }
+    assert int(profile["blank row"]) == planted["blank_row"]
+    assert int(profile["BIB NUM not in the catalog"]) == planted["unknown_bib_number"]
+    assert int(profile["Date Added not MM/DD/YYYY"]) == planted["invalid_date"]
+    assert int(profile["Price not an amount"]) == planted["price_not_numeric"]
+    assert int(profile["blanks around a value"]) == planted["padded_values"]
+    assert int(profile["no call number"]) == planted["missing_call_number"]
+    assert int(profile["barcode on a second row"]) == planted["duplicate_barcode"]
