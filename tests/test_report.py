@@ -193,3 +193,46 @@ def test_a_report_with_nothing_graded_says_what_to_run(tmp_path):
     shutil.copy2(config.repo_root() / "nbgrader_config.py", tmp_path)
     with pytest.raises(GradeProblem, match="run `course grade ASSIGNMENT` first"):
         build_report(["01-querying-the-catalog"], root=tmp_path)
+
+
+@pytest.mark.e2e
+def test_the_html_report_in_a_browser(tmp_path):
+    """Chromium opens the report: no console errors, nothing fetched, no sideways scrolling."""
+    import shutil
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no chromium: `sudo apt-get install chromium` to run the browser tests")
+    learners = [f"learner{i}" for i in range(12)]
+    skills = load_skills()
+    cells = {
+        (who, sid): (float((i + j) % 5), 4.0)
+        for i, who in enumerate(learners)
+        for j, sid in enumerate(skills)
+    }
+    row = ExerciseRow("01-querying-the-catalog", "q1_7", "French records", ["null-logic"])
+    row.learners, row.right_first, row.right_now = 12, 5, 9
+    row.mistakes = Counter({"dropped_unclassed": 3})
+    row.messages = {"dropped_unclassed": "You have 1,941 rows, expected 2,077: NOT IN " * 4}
+    report = SkillsReport(["01-querying-the-catalog"], learners, skills, cells, [row])
+    page_file = tmp_path / "report.html"
+    page_file.write_text(to_html(report), encoding="utf-8")
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            problems, requests = [], []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_file.as_uri())
+            assert page.locator("#skills tbody tr").count() == len(learners)
+            assert page.locator("#skills thead th").count() == len(skills) + 1
+            assert page.evaluate(
+                "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+            )
+        finally:
+            browser.close()
+    assert problems == []
+    assert requests == [page_file.as_uri()]

@@ -313,6 +313,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .legend span { display: inline-block; padding: 0.2rem 0.6rem; margin-right: 0.3rem; }
 .note { color: #555; font-size: 0.9rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
+table.many th.skill { writing-mode: vertical-rl; transform: rotate(180deg); max-width: none;
+  max-height: 11rem; padding: 0.5rem 0.2rem; }
+table.many td.cell { min-width: 2.6rem; padding: 0.35rem 0.2rem; font-size: 0.9rem; }
 """
 
 
@@ -331,7 +334,9 @@ def to_html(report: SkillsReport) -> str:
     for label, share in (("0%", 0.0), ("50%", 0.5), ("100%", 1.0), ("not graded", None)):
         out.append(f'<span style="background:{_colour(share)}">{label}</span>')
     out.append("</p>")
-    out.append('<table id="skills"><caption>Learners × skills</caption><thead><tr><th>Learner</th>')
+    many = ' class="many"' if len(report.skills) > 8 else ""  # headers turned upright
+    out.append(f'<table id="skills"{many}><caption>Learners × skills</caption><thead><tr>')
+    out.append("<th>Learner</th>")
     for sid, skill in report.skills.items():
         tip = esc(skill.get("sentence", ""))
         out.append(f'<th class="skill" title="{tip}">{esc(skill.get("title", sid))}</th>')
