@@ -14,6 +14,7 @@
     course grade        autograde a cohort in parallel; every submission gets a named outcome
     course report       skills report: learners x skills (heat map) and each exercise's mistakes
     course team         team view of the skills checks: people x skills, a suggested plan
+    course hub          a cohort on JupyterHub: the shared environment, a local trial (root)
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -311,6 +312,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _import_parser(sub)
     _grade_parsers(sub)
+    from course.hub.cli import add_parser as _hub_parser
+
+    _hub_parser(sub)
     return parser
 
 

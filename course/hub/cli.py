@@ -52,8 +52,6 @@ def _cmd_start(args) -> int:
             proxy=install_proxy(),
             port=args.port,
         )
-        args.exchange.mkdir(parents=True, exist_ok=True)
-        args.exchange.chmod(0o777)
         with hub:
             print(f"The hub is running at {hub.url}/hub/login (Ctrl+C stops it and every server).")
             for name, password in passwords.items():

@@ -89,6 +89,8 @@ class TrialHub:
                 f"There is no shared course environment at {self.env}: make it first with "
                 "`course hub env`."
             )
+        self.exchange.mkdir(parents=True, exist_ok=True)
+        self.exchange.chmod(0o777)  # every account releases, submits and fetches there
         self.state.mkdir(parents=True, exist_ok=True)
         self.state.chmod(0o700)  # the hub's database and cookie secret are root's alone
         with open(self.log, "ab") as out:
