@@ -165,3 +165,22 @@ def test_a_learner_walks_through_wrong_and_right_drills_over_days():
     assert w3.drill.key != first
     assert "joins" not in schedule.due_skills(today=_day(3))
     assert "joins" in schedule.due_skills(today=_day(4))
+
+
+def test_the_refresher_notebook_is_released_and_shows_the_drills_and_the_schedule():
+    import nbformat
+
+    root = config.repo_root()
+    source = nbformat.read(root / "source/refresher/refresher.ipynb", 4)
+    release = nbformat.read(root / "release/refresher/refresher.ipynb", 4)
+    assert [c.source for c in release.cells] == [c.source for c in source.cells]
+    code = "\n".join(c.source for c in source.cells if c.cell_type == "code")
+    assert "widgets.drills()" in code and "skills_chart()" in code
+
+
+def test_the_schedule_chart_is_a_picture():
+    from course.widgets.progress import skills_chart
+
+    schedule.record("joins", True, today=_day(0))
+    png = skills_chart(today=_day(1))._repr_png_()
+    assert png[:4] == b"\x89PNG"

@@ -11,7 +11,7 @@ import ipywidgets as w
 from course.check import progress as record
 from course.check.bank import bank_paths, load_bank
 
-__all__ = ["Progress", "progress", "module_summary", "skills_html", "skills_figure"]
+__all__ = ["Progress", "progress", "module_summary", "skills_html", "skills_figure", "skills_chart"]
 
 
 def _title(module: str) -> str:
@@ -154,6 +154,26 @@ def skills_figure(today=None):
         warnings.simplefilter("ignore")
         fig.tight_layout()
     return fig
+
+
+class Chart:
+    """A matplotlib figure a notebook shows as a picture (``Figure`` alone shows as text when
+    pyplot was never imported)."""
+
+    def __init__(self, figure):
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=90)
+        return buf.getvalue()
+
+
+def skills_chart(today=None) -> Chart:
+    """:func:`skills_figure` as a picture for a notebook cell."""
+    return Chart(skills_figure(today))
 
 
 def progress() -> Progress:
