@@ -68,7 +68,7 @@ def _pss_mb(user: str) -> float:
     return total / 2**20
 
 
-def _learner(hub, name, setup, exercises, results, errors, barrier):
+def _learner(hub, name, setup, exercises, results, answers, ends, errors, barrier):
     from course.hub import HubKernel
 
     try:
@@ -78,10 +78,13 @@ def _learner(hub, name, setup, exercises, results, errors, barrier):
             assert run.status == "ok", run
             barrier.wait()  # everyone checks at the same time
             for _qid, answer, check in exercises:
-                assert kernel.run(answer).status == "ok"
+                run = kernel.run(answer)
+                assert run.status == "ok", (name, run)
+                answers.append(run.seconds)
                 run = kernel.run(check)
                 assert run.status == "ok" and "✓" in run.stdout, (name, run)
                 results.append(run.seconds)
+            ends.append(time.perf_counter())
         finally:
             kernel.close()
     except BaseException as exc:  # reported by the main thread
@@ -97,32 +100,34 @@ def _round(hub, names, setup, exercises) -> dict:
     for t in threads:
         t.join()
     started = time.perf_counter() - start
-    results, errors = [], []
-    barrier = threading.Barrier(len(names))
+    results, answers, ends, errors, released = [], [], [], [], []
+    barrier = threading.Barrier(len(names), action=lambda: released.append(time.perf_counter()))
+    shared = (results, answers, ends, errors, barrier)
     threads = [
-        threading.Thread(target=_learner, args=(hub, n, setup, exercises, results, errors, barrier))
-        for n in names
+        threading.Thread(target=_learner, args=(hub, n, setup, exercises, *shared)) for n in names
     ]
-    start = time.perf_counter()
     for t in threads:
         t.start()
-    # memory while every kernel holds its data (sampled near the end of the checks)
+    # memory: each learner's highest PSS while the round runs, sampled every second or so
     peak = {}
     while any(t.is_alive() for t in threads):
         for n in names:
             peak[n] = max(peak.get(n, 0.0), _pss_mb(n))
         time.sleep(1)
-    wall = time.perf_counter() - start
     if errors:
         raise SystemExit("bench_hub: " + "; ".join(errors))
     for n in names:
         hub.api(f"/hub/api/users/{n}/server", "DELETE")
+    wall = max(ends) - released[0]  # from the moment everyone began to the last one's end
     qs = statistics.quantiles(results, n=20)
     return {
         "n": len(names),
         "start_s": started,
         "p50": statistics.median(results),
         "p95": qs[18],
+        "answer_p50": statistics.median(answers),
+        "answer_p95": statistics.quantiles(answers, n=20)[18],
+        # exercises (answer cell and check cell) a second
         "checks_per_s": len(results) / wall,
         "mem_mb": statistics.mean(peak.values()),
     }
@@ -165,7 +170,9 @@ def main() -> int:
                     print(
                         f"N={n:>2}: servers up in {rows[-1]['start_s']:5.1f} s; check latency "
                         f"p50 {rows[-1]['p50']:.2f} s, p95 {rows[-1]['p95']:.2f} s; "
-                        f"{rows[-1]['checks_per_s']:.1f} checks/s; "
+                        f"answer cell p50 {rows[-1]['answer_p50']:.2f} s, "
+                        f"p95 {rows[-1]['answer_p95']:.2f} s; "
+                        f"{rows[-1]['checks_per_s']:.1f} exercises/s; "
                         f"{rows[-1]['mem_mb']:.0f} MB per learner",
                         flush=True,
                     )
@@ -177,9 +184,9 @@ def main() -> int:
     learners_cpu = per_minute / CHECKS_PER_LEARNER_PER_MINUTE
     mem = max(r["mem_mb"] for r in rows)
     print(
-        f"On {cores} cores: at most {top['checks_per_s']:.1f} checks/s "
-        f"({per_minute:.0f} a minute) with {top['n']} learners; at "
-        f"{CHECKS_PER_LEARNER_PER_MINUTE} checks a minute each (a burst) that is "
+        f"On {cores} cores: at most {top['checks_per_s']:.1f} exercises (answer and check) "
+        f"a second ({per_minute:.0f} a minute) with {top['n']} learners; at "
+        f"{CHECKS_PER_LEARNER_PER_MINUTE} exercises a minute each (a burst) that is "
         f"{learners_cpu:.0f} learners, {learners_cpu / cores:.0f} learners per core; "
         f"memory {mem:.0f} MB per learner ({1024 / mem:.1f} learners per GB)."
     )

@@ -85,7 +85,7 @@ def _as(user: str, env: dict, args: list[str], cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def cohort(hub_ready):
+def cohort(hub_ready, tmp_path_factory):
     from course.hub import TrialHub, trial_accounts
 
     env_prefix, proxy = hub_ready
@@ -117,6 +117,9 @@ def cohort(hub_ready):
                 hub.home = {n: base / "home" / n for n in [instructor, *learners]}
                 yield hub
     finally:
+        log = base / "hub" / "jupyterhub.log"
+        if log.exists():  # kept with pytest's temporary folders, for a failure
+            shutil.copy2(log, tmp_path_factory.mktemp("hub-log") / log.name)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -177,8 +180,8 @@ def _answer(hub, name: str, plan: dict) -> None:
     hub.user_api(name, path, "PUT", {"type": "notebook", "format": "json", "content": nb})
 
 
-def test_a_cohort_releases_submits_grades_and_reads_feedback(cohort, browser, tmp_path):
-    hub = cohort
+def _cycle(hub, browser, tmp_path):
+    """Release, fetch, submit, grade, feedback: each learner reads their own sentences."""
     shots = tmp_path / "screenshots"
     shots.mkdir()
     inst = hub.instructor
@@ -274,6 +277,7 @@ def attempt(f):
         return "refused" if "ermission" in str(exc) or "read-only" in str(exc) else repr(exc)
 print("workspace", attempt(lambda: os.listdir({other!r})))
 print("course", attempt(lambda: os.listdir({course!r})))
+print("inbound", attempt(lambda: os.listdir({inbound!r})))
 print("data-write", attempt(lambda: open({data!r}, "ab").close()))
 print("data-rw", attempt(lambda: duckdb.connect({data!r}).close()))
 print("data-read", attempt(lambda: duckdb.connect({data!r}, read_only=True).close()))
@@ -281,10 +285,10 @@ print("own", attempt(lambda: open(os.path.expanduser("~/tsdl/mine.txt"), "w").cl
 """
 
 
-def test_learners_are_kept_apart_and_the_data_is_read_only(cohort):
+def _kept_apart(hub):
+    """Workspaces, the course folder, submissions and the data, from a learner's kernel."""
     from course.hub import HubKernel
 
-    hub = cohort
     first, second = hub.learner_names
     hub.start_server(first)
     hub.start_server(second)
@@ -295,6 +299,7 @@ def test_learners_are_kept_apart_and_the_data_is_read_only(cohort):
                 other=str(hub.home[second] / "tsdl"),
                 course=str(hub.home[hub.instructor] / "course"),
                 data=str(hub.data_dir / "library.duckdb"),
+                inbound=str(hub.exchange / "tsdl" / "inbound"),
             )
         )
     finally:
@@ -303,6 +308,7 @@ def test_learners_are_kept_apart_and_the_data_is_read_only(cohort):
     assert seen == {
         "workspace": "refused",
         "course": "refused",
+        "inbound": "refused",  # other learners' submissions in the exchange
         "data-write": "refused",
         "data-rw": "refused",
         "data-read": "allowed",
@@ -325,10 +331,10 @@ def _check_times(kernel, code: str, n: int) -> list[float]:
     return times
 
 
-def test_a_runaway_query_does_not_starve_the_other_learner(cohort):
+def _runaway(hub):
+    """One learner's runaway query beside the other learner's checks."""
     from course.hub import HubKernel
 
-    hub = cohort
     first, second = hub.learner_names
     hub.start_server(first)
     hub.start_server(second)
@@ -364,3 +370,10 @@ def test_a_runaway_query_does_not_starve_the_other_learner(cohort):
         f"{statistics.median(busy):.3f} s (x{ratio:.2f}; allowed x{RUNAWAY_FACTOR})"
     )
     assert ratio <= RUNAWAY_FACTOR
+
+
+def test_a_cohort_on_the_hub(cohort, browser, tmp_path):
+    """One test, one hub: pytest-xdist would otherwise start a hub (and accounts) per worker."""
+    _cycle(cohort, browser, tmp_path)
+    _kept_apart(cohort)
+    _runaway(cohort)
