@@ -445,7 +445,8 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
             break
         clause = _differs(ex, m[1], w[1])
         if clause is not None:
-            first = (f"{where}For {_describe(ex, case)}, {name} {clause}.", "values", "values")
+            lead = f"{where}for" if hidden else "For"  # "On other records of the catalog, for …"
+            first = (f"{lead} {_describe(ex, case)}, {name} {clause}.", "values", "values")
             break
     if first is None:
         what = "inputs" if ex.input == "value" else "records"
