@@ -15,7 +15,8 @@ the built database; the build fails when a witness is missing, so a change in th
 generator cannot silently remove one.
 
 To add a witness: append a :class:`Witness` to :data:`WITNESSES` (and a fixture answer that the
-witness makes fail, next to the exercise's other fixtures).  Witnesses are applied to the shadow
+witness makes fail, next to the exercise's other fixtures), naming in ``mutants`` the mutants of
+the reference (``course mutants``) it kills.  Witnesses are applied to the shadow
 database only: the learners' database stays the records as LoC wrote them.
 """
 
@@ -40,6 +41,9 @@ class Witness:
     stage: str  # when the edit runs: one of STAGES
     edit: str  # SQL run on the shadow database at that stage
     present: str  # SQL giving the number of witness rows in the built database (must be > 0)
+    #: the mutants of the exercises' references it is there to kill, as (exercise id, mutant
+    #: name) pairs (``course mutants`` counts them as fixed by witness rows)
+    mutants: tuple[tuple[str, str], ...] = ()
 
 
 # The first 245 $a of a record, where the catalog's bib.title starts.
@@ -169,6 +173,16 @@ WITNESSES: tuple[Witness, ...] = (
             SELECT count(*) FROM loan
             WHERE return_date IS NULL AND due_date = DATE '2025-01-01'
         """,
+        mutants=(
+            (
+                "q1_8",
+                "due_date < CAST('2025-01-01' AS DATE) -> due_date <= CAST('2025-01-01' AS DATE)",
+            ),
+            (
+                "q1_8",
+                "due_date < CAST('2025-01-01' AS DATE) -> due_date < CAST('2025-01-02' AS DATE)",
+            ),
+        ),
     ),
     Witness(
         name="never_lent_copy_acquired_on_the_cutoff",
@@ -197,6 +211,18 @@ WITNESSES: tuple[Witness, ...] = (
               AND i.acquired_date = DATE '2022-07-01'
               AND NOT EXISTS (SELECT 1 FROM loan l WHERE l.item_id = i.item_id)
         """,
+        mutants=(
+            (
+                "q3_3",
+                "i.acquired_date < CAST('2022-07-01' AS DATE) -> "
+                "i.acquired_date <= CAST('2022-07-01' AS DATE)",
+            ),
+            (
+                "q3_3",
+                "i.acquired_date < CAST('2022-07-01' AS DATE) -> "
+                "i.acquired_date < CAST('2022-07-02' AS DATE)",
+            ),
+        ),
     ),
     Witness(
         name="duplicate_differing_in_punctuation",
@@ -216,6 +242,429 @@ WITNESSES: tuple[Witness, ...] = (
                                            date1)))) > 1
             )
         """,
+    ),
+)
+
+
+# Witnesses for the mutants of ``course mutants`` (issue 14): each names the mutants it kills.
+WITNESSES += (
+    Witness(
+        name="open_loan_due_the_day_before_the_cutoff",
+        exercises=("q1_8",),
+        why=(
+            "A loan still out and due on 2024-12-31 makes due_date < DATE '2024-12-31' list one "
+            "overdue loan too few."
+        ),
+        stage="library",
+        # The open loan due last in the autumn before the cut-off (after the witness above took
+        # the one due last of all) falls due on 2024-12-31; checkout moves with it (the loan
+        # period stays right), and the card must still be valid then.
+        edit="""
+            UPDATE loan SET checkout_date = w.checkout, due_date = DATE '2024-12-31'
+            FROM (
+                SELECT loan_id, checkout FROM (
+                    SELECT l.loan_id, l.due_date, p.expiry_date,
+                        l.checkout_date + CAST(DATE '2024-12-31' - l.due_date AS INTEGER)
+                            AS checkout
+                    FROM loan l JOIN patron p USING (patron_id)
+                    WHERE l.return_date IS NULL
+                      AND l.due_date BETWEEN DATE '2024-10-01' AND DATE '2024-12-30')
+                WHERE expiry_date > checkout
+                ORDER BY due_date DESC, loan_id LIMIT 1
+            ) w
+            WHERE loan.loan_id = w.loan_id
+        """,
+        present="""
+            SELECT count(*) FROM loan
+            WHERE return_date IS NULL AND due_date = DATE '2024-12-31'
+        """,
+        mutants=(
+            (
+                "q1_8",
+                "due_date < CAST('2025-01-01' AS DATE) -> due_date < CAST('2024-12-31' AS DATE)",
+            ),
+        ),
+    ),
+    Witness(
+        name="german_record_with_blank_literary_form",
+        exercises=("q1_9",),
+        why=(
+            "A German record whose 008/33 is blank (as some LoC records have it) makes "
+            "literary_form <= '0' call it nonfiction, where it is other."
+        ),
+        stage="marc",
+        edit="""
+            UPDATE marc_field SET value = left(value, 33) || ' ' || substr(value, 35)
+            FROM (
+                SELECT record_id, field_seq FROM marc_field
+                WHERE tag = '008' AND length(value) = 40 AND substr(value, 36, 3) = 'ger'
+                  AND substr(value, 34, 1) = '0'
+                ORDER BY record_id LIMIT 1
+            ) w
+            WHERE marc_field.record_id = w.record_id AND marc_field.field_seq = w.field_seq
+        """,
+        present="SELECT count(*) FROM bib WHERE language = 'ger' AND literary_form = ' '",
+        mutants=(("q1_9", "literary_form = '0' -> literary_form <= '0'"),),
+    ),
+    Witness(
+        name="never_lent_copy_acquired_the_day_before_the_cutoff",
+        exercises=("q3_3",),
+        why=(
+            "A never-lent copy at Millbrook acquired on 2022-06-30 makes "
+            "acquired_date < DATE '2022-06-30' list one copy too few."
+        ),
+        stage="library",
+        # The next such copy after the one the witness above dated to the cut-off.
+        edit="""
+            UPDATE item SET acquired_date = DATE '2022-06-30'
+            FROM (
+                SELECT i.item_id FROM item i JOIN branch br USING (branch_id)
+                WHERE br.code = 'MIL' AND i.status = 'Available'
+                  AND i.acquired_date < DATE '2021-07-01'
+                  AND NOT EXISTS (SELECT 1 FROM loan l WHERE l.item_id = i.item_id)
+                ORDER BY i.item_id LIMIT 1
+            ) w
+            WHERE item.item_id = w.item_id
+        """,
+        present="""
+            SELECT count(*) FROM item i JOIN branch br USING (branch_id)
+            WHERE br.code = 'MIL' AND i.status = 'Available'
+              AND i.acquired_date = DATE '2022-06-30'
+              AND NOT EXISTS (SELECT 1 FROM loan l WHERE l.item_id = i.item_id)
+        """,
+        mutants=(
+            (
+                "q3_3",
+                "i.acquired_date < CAST('2022-07-01' AS DATE) -> "
+                "i.acquired_date < CAST('2022-06-30' AS DATE)",
+            ),
+        ),
+    ),
+    Witness(
+        name="reference_copy_at_alder",
+        exercises=("q3_4",),
+        why=(
+            "A reference copy at Alder makes collection >= 'juvenile' count it with the "
+            "children's copies."
+        ),
+        stage="library",
+        edit="""
+            UPDATE item SET collection = 'reference'
+            FROM (
+                SELECT i.item_id FROM item i JOIN branch br USING (branch_id)
+                WHERE br.code = 'ALD' AND i.collection = 'adult'
+                ORDER BY i.item_id LIMIT 1
+            ) w
+            WHERE item.item_id = w.item_id
+        """,
+        present="""
+            SELECT count(*) FROM item i JOIN branch br USING (branch_id)
+            WHERE br.code = 'ALD' AND i.collection > 'juvenile'
+        """,
+        mutants=(("q3_4", "i.collection = 'juvenile' -> i.collection >= 'juvenile'"),),
+    ),
+    Witness(
+        name="purchase_order_with_no_lines_yet",
+        exercises=("q3_8",),
+        why=(
+            "A purchase order opened on the last day with no lines yet makes a LEFT JOIN to "
+            "order_line count it as a line ordered."
+        ),
+        stage="library",
+        edit="""
+            INSERT INTO purchase_order
+            SELECT max(order_id) + 1, min(vendor_id), DATE '2026-06-30', 'firm', 'open'
+            FROM purchase_order
+        """,
+        present="""
+            SELECT count(*) FROM purchase_order po
+            WHERE NOT EXISTS (SELECT 1 FROM order_line ol WHERE ol.order_id = po.order_id)
+        """,
+        mutants=(("q3_8", "JOIN order_line AS ol -> LEFT JOIN order_line AS ol"),),
+    ),
+    Witness(
+        name="same_journal_subscribed_twice",
+        exercises=("q3_10",),
+        why=(
+            "The same paid journal in two packages at the same cost, both unused, makes "
+            "SELECT DISTINCT list it once where the library pays twice."
+        ),
+        stage="library",
+        # The second unused paid title becomes a copy of the first's title and cost.
+        edit="""
+            UPDATE eresource SET publication_title = w.publication_title,
+                                 annual_cost = w.annual_cost
+            FROM (
+                SELECT first_value(publication_title) OVER (ORDER BY title_id) AS publication_title,
+                       first_value(annual_cost) OVER (ORDER BY title_id) AS annual_cost,
+                       title_id, row_number() OVER (ORDER BY title_id) AS n
+                FROM eresource e
+                WHERE access_type = 'P' AND NOT EXISTS (
+                    SELECT 1 FROM eresource_usage u WHERE u.title_id = e.title_id
+                      AND u.usage_month >= DATE '2025-07-01')
+                QUALIFY n <= 2
+            ) w
+            WHERE eresource.title_id = w.title_id AND w.n = 2
+        """,
+        present="""
+            SELECT count(*) FROM (
+                SELECT publication_title, annual_cost FROM eresource e
+                WHERE access_type = 'P' AND NOT EXISTS (
+                    SELECT 1 FROM eresource_usage u WHERE u.title_id = e.title_id
+                      AND u.usage_month >= DATE '2025-07-01')
+                GROUP BY ALL HAVING count(*) > 1)
+        """,
+        mutants=(
+            (
+                "q3_10",
+                "SELECT e.publication_title, e.annual_cost -> "
+                "SELECT DISTINCT e.publication_title, e.annual_cost",
+            ),
+        ),
+    ),
+    Witness(
+        name="isbn_field_with_a_link",
+        exercises=("q6_8",),
+        why=("A 020 with a $8 link (1\\p) makes s.code <= 'a' take the link for an ISBN."),
+        stage="marc",
+        edit="""
+            INSERT INTO marc_subfield
+            SELECT s.record_id, s.field_seq, max(s.subfield_seq) + 1, '8', '1\\p'
+            FROM marc_subfield s
+            JOIN (
+                SELECT record_id, field_seq FROM marc_field WHERE tag = '020'
+                ORDER BY record_id, field_seq LIMIT 1
+            ) w USING (record_id, field_seq)
+            GROUP BY s.record_id, s.field_seq
+        """,
+        present="""
+            SELECT count(*) FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+            WHERE f.tag = '020' AND s.code = '8'
+        """,
+        mutants=(("q6_8", "s.code = 'a' -> s.code <= 'a'"),),
+    ),
+    Witness(
+        name="cancelled_lccn_with_a_revision",
+        exercises=("q6_9",),
+        why=(
+            "A cancelled LCCN in 010 $z with a revision date (//r86) makes a query without "
+            "s.code = 'a' (or with s.code >= 'a') take it for the record's LCCN."
+        ),
+        stage="marc",
+        edit="""
+            UPDATE marc_subfield SET value = rtrim(value) || ' //r86'
+            FROM (
+                SELECT s.record_id, s.field_seq, s.subfield_seq
+                FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+                WHERE f.tag = '010' AND s.code = 'z'
+                ORDER BY s.record_id, s.field_seq, s.subfield_seq LIMIT 1
+            ) w
+            WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
+              AND marc_subfield.subfield_seq = w.subfield_seq
+        """,
+        present="""
+            SELECT count(*) FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+            WHERE f.tag = '010' AND s.code = 'z' AND s.value LIKE '%/%'
+        """,
+        mutants=(
+            ("q6_9", "drop WHERE s.code = 'a'"),
+            ("q6_9", "s.code = 'a' -> s.code >= 'a'"),
+        ),
+    ),
+    Witness(
+        name="fund_with_nothing_spent_yet",
+        exercises=("q6_11",),
+        why=(
+            "A new fund with nothing spent in fiscal 2026 makes a LEFT JOIN to the spending "
+            "list it with no total."
+        ),
+        stage="library",
+        edit="""
+            INSERT INTO fund_tree VALUES
+                ('DIGI', 'Digital collections (new: nothing spent yet)', 'MONO', 'allocated')
+        """,
+        present="""
+            SELECT count(*) FROM fund_tree t
+            WHERE t.code = 'DIGI' AND NOT EXISTS (SELECT 1 FROM fund f WHERE f.code = t.code)
+        """,
+        mutants=(("q6_11", "JOIN spent -> LEFT JOIN spent"),),
+    ),
+    Witness(
+        name="serial_in_the_book_catalog",
+        exercises=("q7_5",),
+        why=(
+            "A record with Leader/07 s (a serial) among the books makes a query that does not "
+            "look at Leader/07 count it as a book."
+        ),
+        stage="marc",
+        edit="""
+            UPDATE marc_record SET leader = left(leader, 7) || 's' || substr(leader, 9)
+            FROM (
+                SELECT r.record_id FROM marc_record r JOIN marc_field f USING (record_id)
+                WHERE f.tag = '008' AND substr(r.leader, 7, 2) = 'am'
+                ORDER BY r.record_id LIMIT 1
+            ) w
+            WHERE marc_record.record_id = w.record_id
+        """,
+        present="SELECT count(*) FROM marc_record WHERE substr(leader, 7, 2) = 'as'",
+        mutants=(("q7_5", "drop WHERE SUBSTRING(r.leader, 8, 1) IN ('a', 'c', 'd', 'm')"),),
+    ),
+)
+
+
+WITNESSES += (
+    Witness(
+        name="isbn_typed_twice_in_one_record",
+        exercises=("q7_6",),
+        why=(
+            "A record that gives the same mistyped ISBN twice (two 020 fields) makes SELECT "
+            "DISTINCT list it once where the record holds it twice."
+        ),
+        stage="marc",
+        # Two new 020 fields, $a 0123456788 (its check digit should be 9), in the first record
+        # that has no 020.
+        edit="""
+            CREATE TEMP TABLE witness_isbn_twice AS
+            SELECT r.record_id, max(f.field_seq) AS last FROM marc_record r
+            JOIN marc_field f USING (record_id)
+            WHERE r.record_id = (
+                SELECT min(record_id) FROM marc_record g WHERE NOT EXISTS (
+                    SELECT 1 FROM marc_field h WHERE h.record_id = g.record_id AND h.tag = '020'))
+            GROUP BY r.record_id;
+            INSERT INTO marc_field
+            SELECT record_id, last + n, '020', ' ', ' ', NULL
+            FROM witness_isbn_twice, range(1, 3) AS t(n);
+            INSERT INTO marc_subfield
+            SELECT record_id, last + n, 1, 'a', '0123456788'
+            FROM witness_isbn_twice, range(1, 3) AS t(n);
+            DROP TABLE witness_isbn_twice;
+        """,
+        present="""
+            SELECT count(*) FROM (
+                SELECT s.record_id
+                FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+                WHERE f.tag = '020' AND s.code = 'a' AND s.value = '0123456788'
+                GROUP BY s.record_id HAVING count(*) = 2)
+        """,
+        mutants=(("q7_6", "SELECT record_id, isbn -> SELECT DISTINCT record_id, isbn"),),
+    ),
+    Witness(
+        name="ten_digit_national_library_number",
+        exercises=("q7_6",),
+        why=(
+            "A ten-digit national bibliographic agency number in 016 $a (as the German "
+            "National Library's IDNs are) makes f.tag <= '020' check it as an ISBN."
+        ),
+        stage="marc",
+        edit="""
+            UPDATE marc_subfield SET value = '1012345678'
+            FROM (
+                SELECT s.record_id, s.field_seq, s.subfield_seq
+                FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+                WHERE f.tag = '016' AND s.code = 'a'
+                ORDER BY s.record_id, s.field_seq, s.subfield_seq LIMIT 1
+            ) w
+            WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
+              AND marc_subfield.subfield_seq = w.subfield_seq
+        """,
+        present="""
+            SELECT count(*) FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
+            WHERE f.tag = '016' AND s.code = 'a' AND s.value = '1012345678'
+        """,
+        mutants=(("q7_6", "f.tag = '020' -> f.tag <= '020'"),),
+    ),
+)
+
+WITNESSES += (
+    Witness(
+        name="typographic_apostrophe_after_an_accent",
+        exercises=("q10_1",),
+        why=(
+            "A title with a typographic apostrophe right after a letter with a combining mark "
+            "(Denktaş’a) sorts after its unaccented form, so strip_accents(title) < title "
+            "misses it."
+        ),
+        stage="marc",
+        # The first title whose combining mark is followed by an ASCII apostrophe gets the
+        # typographic one (U+2019) instead, as publishers' data often writes it.
+        edit=f"""
+            UPDATE marc_subfield
+            SET value = regexp_replace(value, '([\u0300-\u036f])''', '\\1\u2019')
+            FROM (
+                SELECT a.record_id, a.field_seq, a.subfield_seq
+                FROM ({_TITLE_A}) a JOIN marc_subfield v USING (record_id, field_seq, subfield_seq)
+                WHERE regexp_matches(v.value, '[\u0300-\u036f]''')
+                ORDER BY a.record_id LIMIT 1
+            ) w
+            WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
+              AND marc_subfield.subfield_seq = w.subfield_seq
+        """,
+        present="SELECT count(*) FROM bib WHERE strip_accents(title) > title",
+        mutants=(("q10_1", "STRIP_ACCENTS(title) <> title -> STRIP_ACCENTS(title) < title"),),
+    ),
+)
+
+_FY2026 = "checkout_date >= DATE '2025-07-01' AND checkout_date < DATE '2026-07-01'"
+
+WITNESSES += (
+    Witness(
+        name="branch_with_exactly_the_average_loans",
+        exercises=("q6_1",),
+        why=(
+            "A branch whose fiscal-2026 loans equal the average over the branches makes "
+            "loans >= avg list it, where the question asks for branches above the average."
+        ),
+        stage="library",
+        # 1. A few loans of 2025-07-01 move to the day before (out of fiscal 2026) so that the
+        #    year's loans divide evenly among the branches; 2. the branch with the fewest loans
+        #    at or above that average passes its surplus to the branch with the fewest loans
+        #    (a loan checked out at another branch).  Patrons and copies were there the day
+        #    before too.
+        edit=f"""
+            CREATE TEMP TABLE witness_fy AS
+                SELECT branch_id, count(*) AS n FROM loan WHERE {_FY2026} GROUP BY branch_id;
+            CREATE TEMP TABLE witness_out AS
+                SELECT l.loan_id FROM loan l JOIN patron p USING (patron_id)
+                JOIN item i USING (item_id)
+                WHERE l.checkout_date = DATE '2025-07-01'
+                  AND p.registered_date < DATE '2025-06-30'
+                  AND i.acquired_date < DATE '2025-06-30'
+                QUALIFY row_number() OVER (ORDER BY l.loan_id)
+                        <= (SELECT sum(n) % count(*) FROM witness_fy);
+            UPDATE loan SET checkout_date = DATE '2025-06-30', due_date = due_date - 1
+            WHERE loan_id IN (SELECT loan_id FROM witness_out);
+            DROP TABLE witness_fy;
+            CREATE TEMP TABLE witness_fy AS
+                SELECT branch_id, count(*) AS n FROM loan WHERE {_FY2026} GROUP BY branch_id;
+            CREATE TEMP TABLE witness_target AS SELECT
+                (SELECT CAST(sum(n) / count(*) AS INTEGER) FROM witness_fy) AS m,
+                (SELECT branch_id FROM witness_fy
+                 WHERE n >= (SELECT sum(n) / count(*) FROM witness_fy)
+                 ORDER BY n, branch_id LIMIT 1) AS b,
+                (SELECT branch_id FROM witness_fy ORDER BY n, branch_id LIMIT 1) AS x;
+            CREATE TEMP TABLE witness_move AS
+                SELECT l.loan_id FROM loan l, witness_target t
+                WHERE l.branch_id = t.b AND l.{_FY2026}
+                QUALIFY row_number() OVER (ORDER BY l.loan_id) <= (
+                    SELECT f.n - t2.m FROM witness_fy f, witness_target t2
+                    WHERE f.branch_id = t2.b);
+            UPDATE loan SET branch_id = (SELECT x FROM witness_target)
+            WHERE loan_id IN (SELECT loan_id FROM witness_move);
+            DROP TABLE witness_fy; DROP TABLE witness_out;
+            DROP TABLE witness_target; DROP TABLE witness_move;
+        """,
+        present=f"""
+            WITH per_branch AS (
+                SELECT branch_id, count(*) AS n FROM loan WHERE {_FY2026} GROUP BY branch_id)
+            SELECT count(*) FROM per_branch WHERE n = (SELECT avg(n) FROM per_branch)
+        """,
+        mutants=(
+            (
+                "q6_1",
+                "loans > (SELECT AVG(loans) FROM branch_loans) -> "
+                "loans >= (SELECT AVG(loans) FROM branch_loans)",
+            ),
+        ),
     ),
 )
 
