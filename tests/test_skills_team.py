@@ -67,3 +67,72 @@ def test_the_anonymised_view_shows_no_names(tmp_path):
     # the same person keeps the same alias, and the aliases do not follow the names' order
     again = skills_team.team_view(report=_report(), anonymise=True)
     assert again.cells == view.cells
+
+
+# -- through nbgrader: the skills checks of a small team, graded with `course grade` -----------
+
+
+@pytest.mark.slow
+def test_course_team_on_skills_checks_graded_by_nbgrader(tmp_path):
+    import contextlib
+    import io
+    import re
+    import shutil
+
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from course import config
+    from course.cli import main
+    from course.grading.nbapi import generate_release
+
+    if not all(config.database_path(n).exists() for n in config.DATABASES):
+        pytest.skip("the course data is not built: run `course data` first")
+    a, repo, root = ASSIGNMENT, config.repo_root(), tmp_path / "course"
+    root.mkdir()
+    shutil.copy2(repo / "nbgrader_config.py", root)
+    shutil.copytree(repo / "source" / a, root / "source" / a)
+    assert generate_release(root, a) is None
+    release = nbformat.read(root / "release" / a / f"{a}.ipynb", as_version=4)
+    marker = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
+    source = nbformat.read(root / "source" / a / f"{a}.ipynb", as_version=4)
+    solutions = {
+        c.metadata["nbgrader"]["grade_id"]: marker.sub("", c.source)
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    wrong = {
+        "q0_15_answer": 'q0_15 = """\nSELECT barcode FROM item WHERE status = \'Missing\'\n"""',
+        "q0_20_answer": 'q0_20 = "b"',
+    }
+    for sid, answers in (("ada", {}), ("bo", wrong), ("cy", wrong), ("dee", None)):
+        folder = root / "submitted" / sid / a
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-12-05 10:00:00.000000 UTC")
+        nb = nbformat.from_dict(release)
+        if answers is not None:
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in solutions:
+                    cell.source = answers.get(gid, solutions[gid])
+        nbformat.write(nb, folder / f"{a}.ipynb")
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "tsdl") as gb:
+        for sid in ("ada", "bo", "cy", "dee"):
+            gb.update_or_create_student(sid)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["grade", a, "--root", str(root), "--workers", "2", "--quiet"])
+        assert main(["team", "--root", str(root)]) == 0
+        assert main(["team", "--root", str(root), "--anonymise"]) == 0
+    text = out.getvalue()
+    assert "03 Joining the library system: 3 of 4" in text, text  # bo, cy and the blank dee
+    rows = list(
+        csv.DictReader(
+            (root / "grades" / "team" / "team.csv").read_text(encoding="utf-8").splitlines()
+        )
+    )
+    share = {(r["person"], r["skill"]): r["share"] for r in rows}
+    assert share[("ada", "joins")] == "1.000" and share[("bo", "joins")] == "0.000"
+    assert share[("cy", "window-functions")] == "0.000" and share[("dee", "dates")] == "0.000"
+    hidden = (root / "grades" / "team-anonymised" / "team.html").read_text(encoding="utf-8")
+    assert ">ada<" not in hidden and ">Person 4<" in hidden
