@@ -4,13 +4,17 @@ Run → Run All on the release notebook: every cell runs; the only errors are th
 checks, one line each (``✗ Task N: ...``, no traceback); the self-rating widget, the skills
 profile chart and the personal path are shown; the path is kept in the learner's progress file.
 Then one task is answered right, the profile cell is run again, and its chart shows it.
+The Refresher notebook: the drills widget shows the skills due; a wrong first answer sends the
+skill back to box 1 (in the progress file); another drill is a new one; the schedule chart shows.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 MODULE = "00-your-skills-check"
+RAN = re.compile(r"^\s*\[\d+\]:\s*$")  # a code cell that has run
 
 
 def test_skills_check_runs_top_to_bottom_and_shows_profile_and_path(lab, page):
@@ -56,4 +60,34 @@ def test_skills_check_runs_top_to_bottom_and_shows_profile_and_path(lab, page):
     lab.expect(profile_cell.locator(".course-path")).to_be_visible()
     saved = json.loads((lab.server.workspace / ".course-progress.json").read_text())
     assert saved["skills_check"]["measured"]["joins"][:2] == [1, 1]
+    assert lab.real_console_errors() == []
+
+
+def test_refresher_drill_wrong_then_a_new_one(lab, page):
+    from course import config
+
+    if not config.database_path("library").exists():
+        import pytest
+
+        pytest.skip("The course data is not built: run `course data` first.")
+    lab.open("refresher/refresher.ipynb")
+    lab.run_all()
+    last = lab.notebook.locator(".jp-CodeCell").last
+    lab.expect(lab.prompt(last)).to_have_text(RAN, timeout=120_000)
+    box = lab.notebook.locator(".course-drills")
+    lab.expect(box).to_be_visible()
+    lab.expect(box).to_contain_text("Due for a refresher")
+    title = box.locator("h4").inner_text()
+    box.locator("textarea").fill("SELECT 1 AS x FROM bib LIMIT 1")
+    box.get_by_role("button", name="Check").click()
+    lab.expect(box.get_by_role("status").last).to_contain_text("✗")
+    lab.expect(box).to_contain_text("comes back tomorrow")
+    saved = json.loads((lab.server.workspace / ".course-progress.json").read_text())
+    (skill,) = saved["drills"]
+    assert saved["drills"][skill]["box"] == 1 and saved["drills"][skill]["wrong"] == 1
+    box.get_by_role("button", name="Another drill").click()
+    lab.expect(box.locator("h4")).not_to_have_text(title)
+    chart = lab.code_cell("skills_chart()")
+    lab.expect(lab.outputs(chart).locator("img")).to_have_count(1)
+    page.shots("refresher-drill")
     assert lab.real_console_errors() == []
