@@ -117,7 +117,16 @@ def make_cohort(root: Path) -> None:
     )
     submit("cy")
     submit("di", lambda nb: answered(nb, q1_3_answer="import os\nos._exit(1)"))
-    submit("ed", lambda nb: answered(nb, q1_4_answer="import time\ntime.sleep(300)"))
+    # a cell that also ignores the interrupt: without stopping there, every later cell would
+    # wait out the limit too
+    submit(
+        "ed",
+        lambda nb: answered(
+            nb,
+            q1_4_answer="import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "time.sleep(300)",
+        ),
+    )
     text = nbformat.writes(release)
     submit("flo", raw=text[: len(text) // 2])
     submit("gus", raw="title,author\nLibrary science,Anon\n")
@@ -191,6 +200,7 @@ def test_details_name_what_happened(graded):
     assert re.search(r"at line \d+, column \d+", rows["flo"]["detail"])
     assert "title,author" in rows["gus"]["detail"]
     assert rows["kai"]["detail"] == "no submission was collected"
+    assert "grading stopped there" in rows["ed"]["detail"]
 
 
 def test_exit_status_and_table(graded):

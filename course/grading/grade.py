@@ -356,6 +356,17 @@ def _unanswered(nb, release) -> bool:
 _CURRENT: dict = {}
 
 
+class CellTimedOut(Exception):
+    """A cell ran past the time limit: the rest of the notebook is not run."""
+
+
+def _has_timeout(cell) -> bool:
+    return any(
+        o.get("output_type") == "error" and o.get("ename") in _TIMEOUT_ENAMES
+        for o in cell.get("outputs", []) or []
+    )
+
+
 def _watched_execute():
     """nbgrader's Execute preprocessor, noting the cell it runs (to name where a kernel died)."""
     from nbgrader.preprocessors import Execute
@@ -365,7 +376,20 @@ def _watched_execute():
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             first = (cell.source.strip().splitlines() or [""])[0][:50]
             _CURRENT["cell"] = gid or f"cell {index + 1} ({first})"
-            return super().preprocess_cell(cell, resources, index)
+            try:
+                cell, resources = super().preprocess_cell(cell, resources, index)
+            except Exception as exc:  # e.g. no idle message after an ignored interrupt
+                name = type(exc).__name__
+                if _has_timeout(cell) or "Timeout" in name or "timed out" in str(exc).lower():
+                    _CURRENT["timed_out"] = _CURRENT["cell"]
+                    raise CellTimedOut(_CURRENT["cell"]) from exc
+                raise
+            if _has_timeout(cell):
+                # nbgrader 0.9.6 goes on after an interrupt, and a cell that ignores it makes
+                # every later cell wait out the limit too: stop here (the outcome is `timed out`)
+                _CURRENT["timed_out"] = _CURRENT["cell"]
+                raise CellTimedOut(_CURRENT["cell"])
+            return cell, resources
 
     return WatchedExecute
 
@@ -442,6 +466,7 @@ def _autograde_one(job: dict) -> dict:
         "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
         "stderr": stderr.getvalue() + kernel_stderr.read_text(errors="replace"),
         "cell": _CURRENT.get("cell", ""),
+        "timed_out": _CURRENT.get("timed_out", ""),
         "autograded": str(out_dir),
         "seconds": time.perf_counter() - started,
     }
@@ -720,6 +745,13 @@ def _sha256(folder: Path) -> str:
 
 def _decide(ins: Inspection, res: dict, nb_checks: list, timed_out: str) -> tuple[str, str, str]:
     """(outcome, cell, detail) for a submission that reached a kernel."""
+    if not res["success"] and res.get("timed_out"):
+        cell = res["timed_out"]
+        return (
+            "timed out",
+            cell,
+            "this cell ran past the per-cell time limit; grading stopped there",
+        )
     if not res["success"]:
         text = res["error"] + res["log"]
         if "UnresponsiveKernelError" in text or "became unresponsive" in text:
