@@ -184,3 +184,11 @@ def test_the_schedule_chart_is_a_picture():
     schedule.record("joins", True, today=_day(0))
     png = skills_chart(today=_day(1))._repr_png_()
     assert png[:4] == b"\x89PNG"
+
+
+def test_an_empty_box_is_not_counted():
+    from course.drills.widget import Drills
+
+    w = Drills("dates", today=_day(0), seed=1)
+    assert w.check("   ") is None and "Write your query" in w.feedback.value
+    assert schedule.entry("dates") == {}

@@ -126,6 +126,12 @@ class Drills(w.VBox):
         """Check the editor's SQL (or ``sql``); a drill's first check counts in the schedule."""
         if sql is not None:
             self.editor.value = sql
+        if not self.editor.value.strip():
+            self.feedback.value = (
+                '<div role="status" aria-live="polite">Write your query in the box first, then '
+                "press Check.</div>"
+            )
+            return None
         result = check_drill(self.drill, self.editor.value)
         self.last_result = result
         mark, colour = ("✓", "#1a7f37") if result.passed else ("✗", "#b42318")
