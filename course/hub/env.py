@@ -147,7 +147,8 @@ def shared_environment(
         raise HubProblem(f"`course setup` failed in {prefix}: {result.stderr.strip()[:300]}")
     for path in [prefix, *prefix.rglob("*")]:  # every account reads and runs it, none writes it
         if not path.is_symlink():
-            path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0))
+            mode = path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0)
+            path.chmod(mode & ~0o022)
     return EnvReport(prefix, action, time.monotonic() - start)
 
 
