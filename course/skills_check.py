@@ -35,6 +35,7 @@ __all__ = [
 ASSIGNMENT = "00-your-skills-check"
 OFTEN = ("Never", "A few times a year", "Every month", "Every week")
 CONFIDENCE = ("I would need help", "With notes or a guide", "On my own", "I could teach it")
+CHOOSE = "(choose)"
 MASTERED = 1.0  # every task of the skill right
 
 
@@ -81,14 +82,14 @@ class SelfRating:
         for aid, area in areas().items():
             old = saved.get(aid) or {}
             often = w.Dropdown(
-                options=[(t, i) for i, t in enumerate(OFTEN)],
-                value=old.get("often", 0),
+                options=[(CHOOSE, None)] + [(t, i) for i, t in enumerate(OFTEN)],
+                value=old.get("often"),
                 description="How often",
                 tooltip=f"How often you do this at work: {area['title']}",
             )
             sure = w.Dropdown(
-                options=[(t, i + 1) for i, t in enumerate(CONFIDENCE)],
-                value=old.get("confidence", 1),
+                options=[(CHOOSE, None)] + [(t, i + 1) for i, t in enumerate(CONFIDENCE)],
+                value=old.get("confidence"),
                 description="Confidence",
                 tooltip=f"How confident you are: {area['title']}",
             )
@@ -99,7 +100,9 @@ class SelfRating:
 
         def save(_change=None):
             answers = {
-                aid: {"often": o.value, "confidence": s.value} for aid, (o, s) in controls.items()
+                aid: {"often": o.value, "confidence": s.value}
+                for aid, (o, s) in controls.items()
+                if o.value is not None or s.value is not None
             }
             _LAST_SELF.clear()
             _LAST_SELF.update(answers)
@@ -119,9 +122,7 @@ class SelfRating:
             often.observe(save, names="value")
             sure.observe(save, names="value")
         _LAST_SELF.clear()
-        _LAST_SELF.update(
-            {aid: {"often": o.value, "confidence": s.value} for aid, (o, s) in controls.items()}
-        )
+        _LAST_SELF.update(saved)  # an area left at "choose" is not rated
         box = w.VBox([*rows, status])
         box.add_class("course-self-rating")
         box.controls = controls

@@ -107,3 +107,16 @@ def test_module_hours_are_the_readme_s():
             value[-1], 0
         )
         assert number == hours, module
+
+
+def test_self_ratings_are_kept_and_an_untouched_area_is_not_rated():
+    box = skills_check.self_rating()
+    assert skills_check._LAST_SELF == {}  # every area at "(choose)"
+    often, sure = box.controls["joining"]
+    often.value, sure.value = 3, 4
+    saved = json.loads(progress.progress_path().read_text(encoding="utf-8"))
+    assert saved["skills_check"]["self"] == {"joining": {"often": 3, "confidence": 4}}
+    again = skills_check.self_rating()  # a new kernel shows what was chosen
+    assert again.controls["joining"][1].value == 4 and again.controls["finding"][1].value is None
+    prof = skills_check.profile(_solutions())
+    assert set(prof.self_answers) == {"joining"}
