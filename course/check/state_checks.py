@@ -63,7 +63,18 @@ __all__ = ["evaluate_state", "clear_cache"]
 _compare = compare
 _Spec = Spec
 
-_ALLOWED = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "SELECT", "TRANSACTION"}
+# MERGE INTO (SQL:2003; DuckDB since 1.4) changes rows as INSERT and UPDATE do.
+_ALLOWED = {
+    "CREATE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE_INTO",
+    "DROP",
+    "ALTER",
+    "SELECT",
+    "TRANSACTION",
+}
 
 
 def _environment(ex: Exercise, db: str):
@@ -93,7 +104,7 @@ def _run_script(con, script: str, extra: tuple = ()) -> None:
             raise SqlProblem(
                 "statement",
                 f"Statement {number} of {total} is a {kind} statement, which this exercise does "
-                "not need: use CREATE, INSERT, UPDATE, DELETE or ALTER.",
+                "not need: use CREATE, INSERT, UPDATE, MERGE, DELETE or ALTER.",
             )
         try:
             database.execute_limited(con, text)
