@@ -668,6 +668,80 @@ WITNESSES += (
     ),
 )
 
+_FORMER_ALIENS = """
+    SELECT min(f.record_id) AS record_id FROM marc_field f
+    JOIN marc_subfield s USING (record_id, field_seq)
+    WHERE f.tag = '650' AND f.ind2 = '0' AND s.code = 'a' AND rtrim(s.value, ' .') = 'Aliens'
+"""
+
+WITNESSES += (
+    Witness(
+        name="replaced_heading_outside_650",
+        exercises=("q8_9",),
+        why=(
+            "A record that also has 'Aliens' as a portion of its title (246 30) and as an "
+            "uncontrolled topical term (653 #0), both with second indicator 0, makes a query "
+            "that does not keep to tag 650 report them as LCSH headings to replace."
+        ),
+        stage="marc",
+        edit=f"""
+            CREATE TEMP TABLE witness_aliens AS
+                SELECT w.record_id, max(f.field_seq) AS last
+                FROM ({_FORMER_ALIENS}) w JOIN marc_field f USING (record_id)
+                GROUP BY w.record_id;
+            INSERT INTO marc_field
+                SELECT record_id, last + 1, '246', '3', '0', NULL FROM witness_aliens
+                UNION ALL
+                SELECT record_id, last + 2, '653', ' ', '0', NULL FROM witness_aliens;
+            INSERT INTO marc_subfield
+                SELECT record_id, last + n, 1, 'a', 'Aliens'
+                FROM witness_aliens, range(1, 3) AS t(n);
+            DROP TABLE witness_aliens;
+        """,
+        present="""
+            SELECT count(*) FROM marc_field f JOIN marc_subfield s USING (record_id, field_seq)
+            WHERE f.tag IN ('246', '653') AND f.ind2 = '0' AND s.code = 'a'
+              AND s.value = 'Aliens'
+        """,
+        mutants=(
+            ("q8_9", "drop WHERE f.tag = '650'"),
+            ("q8_9", "f.tag = '650' -> f.tag <= '650'"),
+            ("q8_9", "f.tag = '650' -> f.tag >= '650'"),
+        ),
+    ),
+    Witness(
+        name="replaced_heading_as_a_subdivision",
+        exercises=("q8_9",),
+        why=(
+            "A heading with a replaced term as its topical subdivision ($a World War, "
+            "1939-1945 $x Aliens.) makes a query that does not keep to $a report the "
+            "subdivision as a heading to replace."
+        ),
+        stage="marc",
+        edit="""
+            INSERT INTO marc_subfield
+            SELECT s.record_id, s.field_seq, max(s.subfield_seq) + 1, 'x', 'Aliens.'
+            FROM marc_subfield s
+            JOIN (
+                SELECT f.record_id, f.field_seq FROM marc_field f
+                JOIN marc_subfield a USING (record_id, field_seq)
+                WHERE f.tag = '650' AND f.ind2 = '0' AND a.code = 'a'
+                  AND a.value LIKE 'World War, 1939-1945%'
+                ORDER BY f.record_id, f.field_seq LIMIT 1
+            ) w USING (record_id, field_seq)
+            GROUP BY s.record_id, s.field_seq
+        """,
+        present="""
+            SELECT count(*) FROM marc_field f JOIN marc_subfield s USING (record_id, field_seq)
+            WHERE f.tag = '650' AND f.ind2 = '0' AND s.code = 'x' AND s.value = 'Aliens.'
+        """,
+        mutants=(
+            ("q8_9", "drop WHERE s.code = 'a'"),
+            ("q8_9", "s.code = 'a' -> s.code >= 'a'"),
+        ),
+    ),
+)
+
 
 def apply_witnesses(con: duckdb.DuckDBPyConnection, stage: str) -> list[str]:
     """Run the edits of ``stage`` on ``con``; return the names of the witnesses applied."""
