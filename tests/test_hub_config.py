@@ -20,7 +20,7 @@ DEPLOY = config.repo_root() / "deploy" / "jupyterhub"
 
 
 def _load(monkeypatch, **env):
-    for key in ("TSDL_HUB_API_TOKEN", "TSDL_HUB_LEARNERS", "TSDL_HUB_INSTRUCTORS"):
+    for key in ("TSDL_HUB_API_TOKEN", "TSDL_HUB_LEARNERS", "TSDL_HUB_INSTRUCTORS", "TSDL_HUB_PORT"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -42,8 +42,16 @@ def test_real_accounts_log_in_with_pam_and_only_the_named_ones(monkeypatch):
 
 
 def test_an_api_token_gives_a_service_with_admin_scopes(monkeypatch):
-    c = _load(monkeypatch, TSDL_HUB_API_TOKEN="secret", TSDL_HUB_PORT="8123")
+    c = _load(
+        monkeypatch,
+        TSDL_HUB_API_TOKEN="secret",
+        TSDL_HUB_PORT="8123",
+        TSDL_HUB_INTERNAL_PORT="8124",
+        TSDL_HUB_PROXY_API_PORT="8125",
+    )
     assert c.JupyterHub.port == 8123
+    assert c.JupyterHub.hub_port == 8124
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8125"
     assert c.JupyterHub.services == [{"name": "tsdl-admin", "api_token": "secret"}]
     assert "access:servers" in c.JupyterHub.load_roles[0]["scopes"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import time
 from pathlib import Path
 
@@ -29,8 +30,17 @@ def _cmd_env(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _cmd_start(args) -> int:
     from course.hub import TrialHub, install_proxy, trial_accounts
+
+    # Ctrl+C, and a service manager's SIGTERM, stop the hub and remove trial accounts (a shell
+    # that started this in the background may have left SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     learners, instructors = _names(args.learners), _names(args.instructors)
     if not learners and not instructors:

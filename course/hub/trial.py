@@ -69,6 +69,9 @@ class TrialHub:
                 "TSDL_HUB_STATE": str(self.state),
                 "TSDL_HUB_PROXY": str(self.proxy),
                 "TSDL_HUB_PORT": str(self.port),
+                # the hub's own and the proxy's API ports: free ones, so hubs can run side by side
+                "TSDL_HUB_INTERNAL_PORT": str(free_port()),
+                "TSDL_HUB_PROXY_API_PORT": str(free_port()),
                 "TSDL_HUB_LEARNERS": " ".join(self.learners),
                 "TSDL_HUB_INSTRUCTORS": " ".join(self.instructors),
                 "TSDL_HUB_API_TOKEN": self.token,

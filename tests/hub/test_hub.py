@@ -364,7 +364,7 @@ def _runaway(hub):
         time.sleep(2)  # let it spread over every core
         busy = _check_times(checker, check, 5)
         # Kernel > Interrupt does not always stop a DuckDB query that is still computing (it
-        # ran on in three runs of four, DuckDB 2.0.1); shutting the kernel down always does.
+        # ran on in four runs of five, DuckDB 2.0.1); shutting the kernel down always does.
         runaway.interrupt()
         try:
             stopped = "answered" in runaway.run("print('answered')", timeout=15).stdout
