@@ -876,7 +876,8 @@ def test_library_witnesses_make_boundary_mistakes_fail():
 
     try:
         assert all(same(sql) for sql in pairs.values())
-        assert witness.apply_witnesses(con, "library") == list(pairs)
+        # (the other library-stage witnesses, for course mutants, must apply here too)
+        assert set(pairs) <= set(witness.apply_witnesses(con, "library"))
         assert not any(same(sql) for sql in pairs.values())
         by_name = {w.name: w for w in witness.WITNESSES}
         assert all(one(con, by_name[name].present) == 1 for name in pairs)
