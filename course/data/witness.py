@@ -268,7 +268,7 @@ WITNESSES += (
                             AS checkout
                     FROM loan l JOIN patron p USING (patron_id)
                     WHERE l.return_date IS NULL
-                      AND l.due_date BETWEEN DATE '2024-10-01' AND DATE '2024-12-30')
+                      AND l.due_date BETWEEN DATE '2024-07-01' AND DATE '2024-12-30')
                 WHERE expiry_date > checkout
                 ORDER BY due_date DESC, loan_id LIMIT 1
             ) w
@@ -556,16 +556,21 @@ WITNESSES += (
             "National Library's IDNs are) makes f.tag <= '020' check it as an ISBN."
         ),
         stage="marc",
+        # A new 016 7# $a 1012345678 $2 DE-101 in the first record without a 016.
         edit="""
-            UPDATE marc_subfield SET value = '1012345678'
-            FROM (
-                SELECT s.record_id, s.field_seq, s.subfield_seq
-                FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
-                WHERE f.tag = '016' AND s.code = 'a'
-                ORDER BY s.record_id, s.field_seq, s.subfield_seq LIMIT 1
-            ) w
-            WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
-              AND marc_subfield.subfield_seq = w.subfield_seq
+            CREATE TEMP TABLE witness_idn AS
+                SELECT record_id, max(field_seq) + 1 AS seq FROM marc_field
+                WHERE record_id = (
+                    SELECT min(record_id) FROM marc_record r WHERE NOT EXISTS (
+                        SELECT 1 FROM marc_field f WHERE f.record_id = r.record_id
+                          AND f.tag = '016'))
+                GROUP BY record_id;
+            INSERT INTO marc_field SELECT record_id, seq, '016', '7', ' ', NULL FROM witness_idn;
+            INSERT INTO marc_subfield
+                SELECT record_id, seq, 1, 'a', '1012345678' FROM witness_idn
+                UNION ALL
+                SELECT record_id, seq, 2, '2', 'DE-101' FROM witness_idn;
+            DROP TABLE witness_idn;
         """,
         present="""
             SELECT count(*) FROM marc_subfield s JOIN marc_field f USING (record_id, field_seq)
@@ -586,15 +591,19 @@ WITNESSES += (
         ),
         stage="marc",
         # The first title whose combining mark is followed by an ASCII apostrophe gets the
-        # typographic one (U+2019) instead, as publishers' data often writes it.
+        # typographic one (U+2019) instead, as publishers' data often writes it; in a sample
+        # without one, the first title with a mark at the end of a word gets one after it.
         edit=f"""
             UPDATE marc_subfield
-            SET value = regexp_replace(value, '([\u0300-\u036f])''', '\\1\u2019')
+            SET value = CASE
+                WHEN regexp_matches(value, '[\u0300-\u036f]''')
+                THEN regexp_replace(value, '([\u0300-\u036f])''', '\\1’')
+                ELSE regexp_replace(value, '([\u0300-\u036f]) ', '\\1’ ') END
             FROM (
                 SELECT a.record_id, a.field_seq, a.subfield_seq
                 FROM ({_TITLE_A}) a JOIN marc_subfield v USING (record_id, field_seq, subfield_seq)
-                WHERE regexp_matches(v.value, '[\u0300-\u036f]''')
-                ORDER BY a.record_id LIMIT 1
+                WHERE regexp_matches(v.value, '[\u0300-\u036f][ '']')
+                ORDER BY NOT regexp_matches(v.value, '[\u0300-\u036f]'''), a.record_id LIMIT 1
             ) w
             WHERE marc_subfield.record_id = w.record_id AND marc_subfield.field_seq = w.field_seq
               AND marc_subfield.subfield_seq = w.subfield_seq
@@ -668,10 +677,14 @@ WITNESSES += (
     ),
 )
 
+# The first record with the LCSH heading Aliens (or, in a sample without one, with any LCSH).
 _FORMER_ALIENS = """
-    SELECT min(f.record_id) AS record_id FROM marc_field f
-    JOIN marc_subfield s USING (record_id, field_seq)
-    WHERE f.tag = '650' AND f.ind2 = '0' AND s.code = 'a' AND rtrim(s.value, ' .') = 'Aliens'
+    SELECT coalesce(
+        (SELECT min(f.record_id) FROM marc_field f
+         JOIN marc_subfield s USING (record_id, field_seq)
+         WHERE f.tag = '650' AND f.ind2 = '0' AND s.code = 'a'
+           AND rtrim(s.value, ' .') = 'Aliens'),
+        (SELECT min(record_id) FROM marc_field WHERE tag = '650' AND ind2 = '0')) AS record_id
 """
 
 WITNESSES += (
