@@ -20,6 +20,42 @@ from course.workspace import sync_workspace
 
 REALDATA = config.repo_root().parent / "shared" / "realdata"
 
+#: Debian's Chromium, driven by Playwright in every browser test (e2e, hub, the reports).
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process, shared by every browser test: Playwright's sync API keeps an
+    event loop running while it is open, so a second `sync_playwright()` in the same process
+    fails ("Sync API inside the asyncio loop"). Without Chromium: a skip saying how to install it,
+    except in CI (COURSE_REQUIRE_E2E=1), where it is a failure."""
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"Chromium is not installed ({CHROMIUM} is missing): install it with "
+            "`sudo apt-get install chromium` to run the browser tests."
+        )
+        if os.environ.get("COURSE_REQUIRE_E2E") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -196,14 +196,8 @@ def test_a_report_with_nothing_graded_says_what_to_run(tmp_path):
 
 
 @pytest.mark.e2e
-def test_the_html_report_in_a_browser(tmp_path):
+def test_the_html_report_in_a_browser(tmp_path, browser):
     """Chromium opens the report: no console errors, nothing fetched, no sideways scrolling."""
-    import shutil
-
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("no chromium: `sudo apt-get install chromium` to run the browser tests")
     learners = [f"learner{i}" for i in range(12)]
     skills = load_skills()
     cells = {
@@ -218,21 +212,18 @@ def test_the_html_report_in_a_browser(tmp_path):
     report = SkillsReport(["01-querying-the-catalog"], learners, skills, cells, [row])
     page_file = tmp_path / "report.html"
     page_file.write_text(to_html(report), encoding="utf-8")
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=args)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            problems, requests = [], []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            assert page.locator("#skills tbody tr").count() == len(learners)
-            assert page.locator("#skills thead th").count() == len(skills) + 1
-            assert page.evaluate(
-                "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-            )
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        problems, requests = [], []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        assert page.locator("#skills tbody tr").count() == len(learners)
+        assert page.locator("#skills thead th").count() == len(skills) + 1
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    finally:
+        page.close()
     assert problems == []
     assert requests == [page_file.as_uri()]

@@ -464,7 +464,7 @@ def _autograde_one(job: dict) -> dict:
         "error": result.get("error") or "",
         "log": result.get("log") or "",
         "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
-        "stderr": stderr.getvalue() + kernel_stderr.read_text(errors="replace"),
+        "stderr": stderr.getvalue() + kernel_stderr.read_text(encoding="utf-8", errors="replace"),
         "cell": _CURRENT.get("cell", ""),
         "timed_out": _CURRENT.get("timed_out", ""),
         "autograded": str(out_dir),

@@ -19,16 +19,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Chromium and the `browser` fixture are in tests/conftest.py (one per test process).
 # Messages Chromium itself logs on a machine with no general internet; not the course's errors.
 IGNORED_CONSOLE = ("Failed to load resource: net::ERR_",)
 
@@ -60,26 +51,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = (
-            f"Chromium is not installed ({CHROMIUM} is missing): install it with "
-            "`sudo apt-get install chromium` to run the browser tests."
-        )
-        if os.environ.get("COURSE_REQUIRE_E2E") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Shots:

@@ -1,4 +1,4 @@
-"""The cohort hub's fixtures: Debian's Chromium (as the browser tests launch it) and the shared
+"""The cohort hub's fixtures (the `browser` is tests/conftest.py's): the shared
 course environment every account's server runs (built once, reused while nothing changed)."""
 
 from __future__ import annotations
@@ -9,16 +9,6 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: The shared environment of the test hub: kept between runs (pip takes ~2 minutes to make it).
 HUB_ENV = Path(os.environ.get("TSDL_HUB_TEST_ENV", "/opt/tsdl-hub-test/env"))
 
@@ -35,8 +25,9 @@ def hub_ready():
     (a failure in CI, where .ci/run installs what is missing) saying what is missing."""
     if os.geteuid() != 0 or not shutil.which("useradd"):
         pytest.skip("the hub test makes Unix accounts: it needs root (CI runs it as root)")
-    if not Path(CHROMIUM).exists():
-        _required(f"Chromium is not installed ({CHROMIUM}): `sudo apt-get install chromium`.")
+    chromium = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")  # as tests/conftest.py
+    if not Path(chromium).exists():
+        _required(f"Chromium is not installed ({chromium}): `sudo apt-get install chromium`.")
     from course.hub import HubProblem, install_proxy, shared_environment
 
     try:
@@ -46,15 +37,3 @@ def hub_ready():
         _required(str(exc))
     print(report.summary())
     return HUB_ENV, proxy
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
