@@ -68,3 +68,15 @@ def test_the_gate_names_the_cell_and_the_text(tmp_path):
         "m.ipynb cell 1 would show '$a and 260 $' as mathematics: put MARC subfields in code "
         "spans (`245 $a`) or write a dollar sign as \\$"
     ]
+
+
+def test_a_code_span_inside_double_backticks_is_found(tmp_path):
+    """`` `245 $a` `` shows "`245 $a`" with its backticks (modules 07 and 08 had 36 of them)."""
+    path = tmp_path / "m.ipynb"
+    cells = [
+        nbformat.v4.new_markdown_cell("one row per `` `$a` `` of every field"),
+        nbformat.v4.new_markdown_cell("one row per `$a`, and ``code with a ` inside``"),
+        nbformat.v4.new_markdown_cell("```\n`` `$a` `` in a fence is text\n```"),
+    ]
+    found = [p for i, c in enumerate(cells) for p in gate._cell_problems(path, i, c, {})]
+    assert len(found) == 1 and "cell 0" in found[0] and "write `$a`" in found[0], found

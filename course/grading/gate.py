@@ -130,6 +130,11 @@ def _cell_problems(path: Path, index: int, cell, seen: dict[str, str]) -> list[s
             "code spans (`245 $a`) or write a dollar sign as \\$"
             for text in (t if len(t) <= 60 else t[:59] + "…" for t in markdown_maths(cell.source))
         ]
+        problems += [
+            f"{path.name} cell {index} shows the backticks of {m.group(0)!r}: a code span inside "
+            f"double backticks keeps them; write `{m.group(1)}`"
+            for m in _QUOTED_SPAN.finditer(_FENCE.sub("", cell.source))
+        ]
     gid = grading.get("grade_id")
     if gid:
         if gid in seen:
@@ -148,6 +153,8 @@ _MATH_SPLIT = re.compile(
 )
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[^`\n]*\n[\s\S]*?^(?P=fence)[`~]*$", re.MULTILINE)
 _CODE_SPAN = re.compile(r"(^|[^\\])(`+)([^\n]*?[^`\n])\2(?!`)", re.MULTILINE)
+#: `` `245 $a` `` renders as "`245 $a`", backticks and all (a CommonMark double-backtick span).
+_QUOTED_SPAN = re.compile(r"`` `([^`\n]+)` ``")
 
 
 def markdown_maths(text: str) -> list[str]:
