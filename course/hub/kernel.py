@@ -34,34 +34,31 @@ class HubKernel:
         )
         self.session = uuid.uuid4().hex
 
-    def run(self, code: str, timeout: float = 600) -> Run:
+    def _send(self, code: str, *, store_history: bool) -> str:
+        """Send one execute_request on the shell channel; returns its message id."""
         msg_id = uuid.uuid4().hex
-        self.ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "username": self.name,
-                        "session": self.session,
-                        "version": "5.3",
-                        "date": "",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": {
-                        "code": code,
-                        "silent": False,
-                        "store_history": True,
-                        "user_expressions": {},
-                        "allow_stdin": False,
-                        "stop_on_error": True,
-                    },
-                    "channel": "shell",
-                    "buffers": [],
-                }
-            )
-        )
+        header = {
+            "msg_id": msg_id,
+            "msg_type": "execute_request",
+            "username": self.name,
+            "session": self.session,
+            "version": "5.3",
+            "date": "",
+        }
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": store_history,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
+        self.ws.send(json.dumps({**message, "channel": "shell", "buffers": []}))
+        return msg_id
+
+    def run(self, code: str, timeout: float = 600) -> Run:
+        msg_id = self._send(code, store_history=True)
         start = time.perf_counter()
         out, err, status = [], [], None
         idle = False
@@ -90,25 +87,7 @@ class HubKernel:
 
     def send_only(self, code: str) -> None:
         """Start ``code`` and return at once (a runaway query left running)."""
-        self.ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": uuid.uuid4().hex,
-                        "msg_type": "execute_request",
-                        "username": self.name,
-                        "session": self.session,
-                        "version": "5.3",
-                        "date": "",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": {"code": code, "silent": False, "store_history": False},
-                    "channel": "shell",
-                    "buffers": [],
-                }
-            )
-        )
+        self._send(code, store_history=False)
 
     def close(self) -> None:
         try:
