@@ -371,3 +371,21 @@ def test_collects_from_the_exchange_and_releases_feedback(tmp_path, monkeypatch)
     assert "Feedback released" in text
     nbgrader("fetch_feedback", trivial, *learner_args, cwd=home)
     assert list((home / trivial / "feedback").rglob("*.html"))
+
+
+def test_grading_in_this_process_leaves_the_callers_settings(monkeypatch):
+    """With one worker the grading runs in the caller's process: progress recording is off only
+    while it runs (a leaked setting switched it off for every later test in the process)."""
+    import os
+
+    from course.grading import grade
+
+    monkeypatch.delenv("COURSE_PROGRESS", raising=False)
+    path = os.environ["PATH"]
+    seen = lambda job: {"job": job, "progress": os.environ.get("COURSE_PROGRESS")}  # noqa: E731
+    monkeypatch.setattr(grade, "_autograde_one", seen)
+    assert list(grade._run([1, 2], 1)) == [
+        {"job": 1, "progress": "off"},
+        {"job": 2, "progress": "off"},
+    ]
+    assert "COURSE_PROGRESS" not in os.environ and os.environ["PATH"] == path

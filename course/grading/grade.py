@@ -940,9 +940,20 @@ def _run(jobs: list, n_workers: int):
     if not jobs:
         return
     if n_workers == 1:
-        _worker_init()
-        for job in jobs:
-            yield _autograde_one(job)
+        # In this process: what a worker sets for itself is undone afterwards, or a caller (a
+        # notebook, a test run) would keep progress recording off and the warnings filter.
+        saved = {k: os.environ.get(k) for k in ("COURSE_PROGRESS", "PATH")}
+        with warnings.catch_warnings():
+            _worker_init()
+            try:
+                for job in jobs:
+                    yield _autograde_one(job)
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
         return
     with _pool_context().Pool(n_workers, initializer=_worker_init) as pool:
         yield from pool.imap_unordered(_autograde_one, jobs)
