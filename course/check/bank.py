@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from course.check import stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.results import Spec
 
@@ -178,6 +179,7 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
     if not isinstance(data, dict) or "module" not in data or "exercises" not in data:
         raise BankError(f"{path.name} must have 'module' and 'exercises' at the top.")
     module = str(data["module"])
+    stripped = stored.expected_path(path).exists()
     out = {}
     for qid, entry in (data["exercises"] or {}).items():
         qid = str(qid)
@@ -210,7 +212,10 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
             module=module,
             title=str(_need(entry, "title", qid, path)),
             kind=kind,
-            reference=str(_need(entry, "reference", qid, path)),
+            # a learner build's banks hold no reference: its checks read course.check.stored
+            reference="" if stripped and "reference" not in entry else str(
+                _need(entry, "reference", qid, path)
+            ),
             label=str(entry.get("label") or label_for(qid)),
             spec=spec,
             order_by=tuple(entry.get("order_by", []) or []),
