@@ -3,9 +3,11 @@
 What it makes, under ``config.data_dir()``:
 
 * ``library.duckdb``: the learners' database (opened read-only by ``course.db.connect``);
-* ``shadow.duckdb``: the same schema over a disjoint sample of records and another seed, for the
-  hidden tests, so that a hard-coded answer fails there, plus the witness rows of
-  ``course.data.witness`` that make answers wrong in general fail there too;
+* ``shadow.duckdb`` (full build only): the same schema over a disjoint sample of records and
+  another seed, for the hidden tests, so that a hard-coded answer fails there, plus the witness
+  rows of ``course.data.witness`` that make answers wrong in general fail there too.  What decides
+  it lives in ``course.data.shadow``, imported only when it is there: the learner build
+  (``course build-learner``) leaves it out, and then this builds ``library.duckdb`` only;
 * ``loadlab/``: the files of the load labs (made from the learners' catalog);
 * ``build-stamp.json``: the recipe that was built, row counts and per-table checksums.
 
@@ -33,7 +35,14 @@ import duckdb
 import numpy
 
 from course import config
-from course.data import install, witness
+from course.data import install
+
+try:  # the full build only: a learner build ships neither it nor course.data.witness
+    from course.data import shadow
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised by tests/test_learner_build.py
+    if exc.name not in ("course.data.shadow", "course.data.witness"):
+        raise
+    shadow = None
 
 __all__ = [
     "BUILD_VERSION",
@@ -52,7 +61,7 @@ __all__ = [
 #: Bump to force a rebuild everywhere (code changes in course/data rebuild by themselves).
 BUILD_VERSION = 1
 LIBRARY_SEED = 1876  # the year the American Library Association was founded
-SHADOW_SEED = 2109
+SHADOW_SEED = shadow.SEED if shadow else None
 
 STAMP_NAME = "build-stamp.json"
 LOADLAB_DIR = "loadlab"
@@ -71,12 +80,11 @@ class Sample:
         return slice(self.start, None, self.step)
 
 
-#: library: every 5th record (50,000 bibs, ~210 MB with every key and index); shadow: every 10th
-#: from the 4th (25,000 bibs).  No record is in both: 3 + 10k is never a multiple of 5.
-SAMPLES = {
-    "library": Sample(start=0, step=5, seed=LIBRARY_SEED),
-    "shadow": Sample(start=3, step=10, seed=SHADOW_SEED),
-}
+#: library: every 5th record (50,000 bibs, ~210 MB with every key and index); shadow (full build
+#: only, ``course.data.shadow``): every 10th from the 4th (25,000 bibs).  No record is in both.
+SAMPLES = {"library": Sample(start=0, step=5, seed=LIBRARY_SEED)}
+if shadow is not None:
+    SAMPLES["shadow"] = Sample(start=shadow.START, step=shadow.STEP, seed=shadow.SEED)
 
 
 @dataclass
@@ -128,7 +136,7 @@ def recipe(samples: dict[str, Sample] | None = None) -> dict:
 
 
 def is_built(samples: dict[str, Sample] | None = None) -> bool:
-    """True when both databases exist, were built with the current recipe, and nothing was
+    """True when the databases exist, were built with the current recipe, and nothing was
     skipped (a step skipped because its module was missing is tried again)."""
     stamp = install.read_stamp(config.data_dir() / STAMP_NAME)
     if not stamp or stamp.get("recipe") != recipe(samples) or stamp.get("skipped"):
@@ -209,7 +217,7 @@ def _build_one(
             lambda: load_marc(marc, con, records=sample.records, progress=progress),
         )
         if name == "shadow":
-            witness.apply_witnesses(con, "marc")
+            shadow.after_marc(con)
         steps.run(f"{name}: catalog", lambda: build_catalog(con, progress=progress))
         library = _optional("consortium.library", report, f"The library system in {name}.duckdb")
         steps.run(
@@ -217,13 +225,7 @@ def _build_one(
             lambda: library and library.generate_library(con, seed=sample.seed, progress=progress),
         )
         if name == "shadow" and library:
-            witness.apply_witnesses(con, "library")
-            missing = witness.missing_witnesses(con)
-            if missing and sample == SAMPLES["shadow"]:
-                raise RuntimeError(
-                    "The shadow database lacks the witness rows for "
-                    f"{', '.join(missing)}: see course/data/witness.py."
-                )
+            shadow.after_library(con, require_all=sample == SAMPLES["shadow"])
         if name == "library":
             loadfiles = _optional("loadlab.loadfiles", report, "The load-lab files")
             steps.run(
@@ -273,7 +275,8 @@ def build(
     progress: bool = True,
     samples: dict[str, Sample] | None = None,
 ) -> BuildReport:
-    """Build ``library.duckdb``, ``shadow.duckdb`` and the load-lab files, unless up to date.
+    """Build ``library.duckdb``, ``shadow.duckdb`` (full build) and the load-lab files, unless
+    up to date.
 
     ``force`` rebuilds even when the stamp says the data is current.  ``marc_file``: a copy of
     the LoC file (or of the pymarc archive) the user already has.  ``samples`` replaces
@@ -284,6 +287,8 @@ def build(
     from course.data.marc.obtain import ensure_marc_file
 
     samples = samples or SAMPLES
+    if "shadow" in samples and shadow is None:
+        raise ValueError("this is the learner build: it cannot build the shadow database")
     if not force and is_built(samples):
         return BuildReport(up_to_date=True)
     data = config.data_dir()
