@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -115,3 +117,203 @@ def test_course_hub_start_says_what_is_missing_in_one_sentence(tmp_path, capsys)
         assert "course hub env" in err or "Node.js" in err
     else:
         assert "root" in err
+
+
+# --- the learner build on the hub (issue 14) -----------------------------------------------------
+def _fake_env(base: Path, build: str) -> Path:
+    """An environment folder with the course package's layout: a learner build's banks have
+    their stored expected results beside them."""
+    exercises = base / "lib" / "python3.11" / "site-packages" / "course" / "exercises"
+    exercises.mkdir(parents=True)
+    if build == "learner":
+        (exercises / "expected").mkdir()
+    return base
+
+
+def _two_builds(tmp_path: Path) -> dict:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "shadow.duckdb").write_bytes(b"")
+    learner_data = tmp_path / "learner-data"
+    learner_data.mkdir()
+    return {
+        "TSDL_HUB_ENV": str(_fake_env(tmp_path / "env", "full")),
+        "TSDL_HUB_LEARNER_ENV": str(_fake_env(tmp_path / "learner-env", "learner")),
+        "COURSE_DATA_DIR": str(data),
+        "TSDL_HUB_LEARNER_DATA": str(learner_data),
+    }
+
+
+def _load_builds(monkeypatch, **env):
+    for key in ("TSDL_HUB_ENV", "TSDL_HUB_LEARNER_ENV", "TSDL_HUB_LEARNER_DATA", "COURSE_DATA_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    return _load(monkeypatch, **env)
+
+
+def test_learners_run_the_learner_build_and_instructors_grade_with_the_full_one(
+    monkeypatch, tmp_path
+):
+    me = pwd.getpwuid(os.getuid()).pw_name
+    builds = _two_builds(tmp_path)
+    c = _load_builds(monkeypatch, TSDL_HUB_LEARNERS=me, **builds)
+    learner = _spawn(c, me, tmp_path / "home-learner")
+    assert learner.cmd == [f"{builds['TSDL_HUB_LEARNER_ENV']}/bin/jupyterhub-singleuser"]
+    assert learner.environment["PATH"].startswith(f"{builds['TSDL_HUB_LEARNER_ENV']}/bin:")
+    assert learner.environment["COURSE_DATA_DIR"] == builds["TSDL_HUB_LEARNER_DATA"]
+
+    c = _load_builds(monkeypatch, TSDL_HUB_INSTRUCTORS=me, **builds)
+    instructor = _spawn(c, me, tmp_path / "home-instructor")
+    assert instructor.cmd == [f"{builds['TSDL_HUB_ENV']}/bin/jupyterhub-singleuser"]
+    assert instructor.environment["PATH"].startswith(f"{builds['TSDL_HUB_ENV']}/bin:")
+    assert instructor.environment["COURSE_DATA_DIR"] == builds["COURSE_DATA_DIR"]
+
+
+def test_without_a_learner_environment_everyone_runs_the_one_environment(monkeypatch, tmp_path):
+    me = pwd.getpwuid(os.getuid()).pw_name
+    c = _load_builds(monkeypatch, TSDL_HUB_LEARNERS=me)
+    learner = _spawn(c, me, tmp_path)
+    assert learner.cmd == ["/opt/tsdl/env/bin/jupyterhub-singleuser"]
+    assert learner.environment["COURSE_DATA_DIR"] == "/srv/tsdl/data"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("instructors_learner_build", "cannot grade"),
+        ("learners_full_build", "does not hold the learner build"),
+        ("learners_no_course", "does not hold the learner build"),
+        ("learner_data_is_the_full_data", "TSDL_HUB_LEARNER_DATA"),
+        ("learner_data_has_shadow", "TSDL_HUB_LEARNER_DATA"),
+        ("shadow_readable_by_learners", "learners can read"),
+    ],
+)
+def test_the_hub_refuses_to_start_with_answers_within_learners_reach(
+    monkeypatch, tmp_path, change, says
+):
+    builds = _two_builds(tmp_path)
+    if change == "instructors_learner_build":
+        builds["TSDL_HUB_ENV"] = str(_fake_env(tmp_path / "other", "learner"))
+    elif change == "learners_full_build":
+        builds["TSDL_HUB_LEARNER_ENV"] = str(_fake_env(tmp_path / "other", "full"))
+    elif change == "learners_no_course":
+        builds["TSDL_HUB_LEARNER_ENV"] = str(tmp_path / "nothing")
+    elif change == "learner_data_is_the_full_data":
+        builds["TSDL_HUB_LEARNER_DATA"] = builds["COURSE_DATA_DIR"]
+    elif change == "learner_data_has_shadow":
+        (Path(builds["TSDL_HUB_LEARNER_DATA"]) / "shadow.duckdb").write_bytes(b"")
+    else:
+        # a data folder every account can reach (pytest's own temporary folders are 700)
+        open_dir = Path(tempfile.mkdtemp(prefix="tsdl-hub-data-"))
+        try:
+            open_dir.chmod(0o755)
+            (open_dir / "shadow.duckdb").write_bytes(b"")
+            (open_dir / "shadow.duckdb").chmod(0o644)
+            builds["COURSE_DATA_DIR"] = str(open_dir)
+            with pytest.raises(SystemExit) as refused:
+                _load_builds(monkeypatch, **builds)
+            assert says in str(refused.value.code)
+            return
+        finally:
+            shutil.rmtree(open_dir)
+    with pytest.raises(SystemExit) as refused:
+        _load_builds(monkeypatch, **builds)
+    message = str(refused.value.code)
+    assert says in message and "\n" not in message
+
+
+def _wheel(path: Path, names: list[str]) -> Path:
+    import zipfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name in names:
+            wheel.writestr(name, "")
+    return path
+
+
+def test_course_hub_env_installs_only_a_learner_build_for_learners(tmp_path):
+    from course.hub import HubProblem
+    from course.hub.env import env_build, learner_wheel
+
+    with pytest.raises(HubProblem, match="course build-learner"):
+        learner_wheel(tmp_path / "empty")
+    full = _wheel(tmp_path / "full" / "tsdl-1.0-py3-none-any.whl", ["course/exercises/01.yml"])
+    with pytest.raises(HubProblem, match="not a learner build"):
+        learner_wheel(full.parent)
+    learner = _wheel(
+        tmp_path / "learner" / "tsdl-1.0-py3-none-any.whl",
+        ["course/exercises/01.yml", "course/exercises/expected/01.json"],
+    )
+    assert learner_wheel(learner.parent) == learner
+    assert env_build(_fake_env(tmp_path / "env-full", "full")) == "full"
+    assert env_build(_fake_env(tmp_path / "env-learner", "learner")) == "learner"
+    assert env_build(tmp_path / "no-env") is None
+
+
+def test_course_hub_env_with_a_learner_build_makes_the_learners_environment(
+    monkeypatch, tmp_path, capsys
+):
+    import course.hub
+    from course.cli import main
+    from course.hub.env import EnvReport
+
+    made = []
+
+    def fake(prefix, *, exchange=None, learner_build=None):
+        made.append((prefix, learner_build))
+        return EnvReport(prefix, "created", 1.0, "learner" if learner_build else "full")
+
+    monkeypatch.setattr(course.hub, "shared_environment", fake)
+    monkeypatch.setattr(course.hub, "install_proxy", lambda: Path("/proxy"))
+    build = tmp_path / "build"
+    assert main(["hub", "env", "--learner-build", str(build)]) == 0
+    assert main(["hub", "env"]) == 0
+    # the learners' environment is another folder than the instructors' full one by default
+    assert made == [(Path("/opt/tsdl/learner-env"), build), (Path("/opt/tsdl/env"), None)]
+    out = capsys.readouterr().out
+    assert "learner build" in out and "--learner-env /opt/tsdl/learner-env" in out
+
+
+def test_course_hub_env_says_in_one_sentence_that_a_folder_holds_no_learner_build(tmp_path, capsys):
+    from course.cli import main
+
+    status = main(
+        ["hub", "env", "--learner-build", str(tmp_path), "--prefix", str(tmp_path / "env")]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1 and "course build-learner" in err
+    assert not (tmp_path / "env").exists()  # refused before anything was made
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="course hub start asks for root first")
+def test_course_hub_start_refuses_the_builds_the_wrong_way_round(tmp_path):
+    from course.hub import HubProblem, TrialHub
+
+    def with_hub(env: Path) -> Path:
+        (env / "bin").mkdir()
+        (env / "bin" / "jupyterhub").write_text("")
+        return env
+
+    full = with_hub(_fake_env(tmp_path / "env", "full"))
+    kwargs = dict(
+        env=full,
+        learners=["maria"],
+        instructors=["ana"],
+        data_dir=tmp_path / "data",
+        exchange=tmp_path / "exchange",
+        state=tmp_path / "state",
+        proxy=Path("/proxy"),
+    )
+    with pytest.raises(HubProblem, match="does not hold the learner build"):
+        TrialHub(**kwargs, learner_env=_fake_env(tmp_path / "other", "full")).start()
+    learner = _fake_env(tmp_path / "learner-env", "learner")
+    with pytest.raises(HubProblem, match="--learner-data"):
+        TrialHub(**kwargs, learner_env=learner).start()
+    (tmp_path / "learner-data").mkdir()
+    (tmp_path / "learner-data" / "shadow.duckdb").write_bytes(b"")
+    with pytest.raises(HubProblem, match="shadow.duckdb"):
+        TrialHub(**kwargs, learner_env=learner, learner_data=tmp_path / "learner-data").start()
+    with pytest.raises(HubProblem, match="cannot grade"):
+        TrialHub(**{**kwargs, "env": with_hub(_fake_env(tmp_path / "wrong", "learner"))}).start()
+    assert not (tmp_path / "state").exists()  # refused before the hub started

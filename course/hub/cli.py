@@ -13,6 +13,7 @@ from course import config
 __all__ = ["add_parser"]
 
 DEFAULT_ENV = Path("/opt/tsdl/env")
+DEFAULT_LEARNER_ENV = Path("/opt/tsdl/learner-env")
 DEFAULT_EXCHANGE = Path("/srv/tsdl/exchange")
 DEFAULT_STATE = Path("/srv/tsdl/hub")
 
@@ -24,8 +25,15 @@ def _names(values: list[str]) -> list[str]:
 def _cmd_env(args) -> int:
     from course.hub import install_proxy, shared_environment
 
-    report = shared_environment(args.prefix, exchange=args.exchange)
+    learner = args.learner_build is not None
+    prefix = args.prefix or (DEFAULT_LEARNER_ENV if learner else DEFAULT_ENV)
+    report = shared_environment(prefix, exchange=args.exchange, learner_build=args.learner_build)
     print(report.summary())
+    if learner:
+        print(
+            "Learners' servers run it when the hub has TSDL_HUB_LEARNER_ENV set to it "
+            f"(`course hub start --learner-env {prefix}`); grade in the full build's environment."
+        )
     print(f"JupyterHub's proxy: {install_proxy()}")
     return 0
 
@@ -57,6 +65,8 @@ def _cmd_start(args) -> int:
             learners=learners,
             instructors=instructors,
             data_dir=args.data or config.data_dir(),
+            learner_env=args.learner_env,
+            learner_data=args.learner_data,
             exchange=args.exchange,
             state=args.state,
             proxy=install_proxy(),
@@ -88,9 +98,22 @@ def add_parser(sub) -> None:
     )
     hub = p.add_subparsers(dest="hub_command", required=True)
     e = hub.add_parser("env", help="make or update the shared course environment")
-    e.add_argument("--prefix", type=Path, default=DEFAULT_ENV, help=f"(default {DEFAULT_ENV})")
+    e.add_argument(
+        "--prefix",
+        type=Path,
+        default=None,
+        help=f"(default {DEFAULT_ENV}; with --learner-build {DEFAULT_LEARNER_ENV})",
+    )
     e.add_argument(
         "--exchange", type=Path, default=DEFAULT_EXCHANGE, help=f"(default {DEFAULT_EXCHANGE})"
+    )
+    e.add_argument(
+        "--learner-build",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="install the learner build `course build-learner DIR` made (the learners' "
+        "environment: no answers; never grade in it)",
     )
     e.set_defaults(func=_cmd_env)
     s = hub.add_parser("start", help="run the hub on 127.0.0.1 for a local trial (Ctrl+C stops)")
@@ -105,6 +128,19 @@ def add_parser(sub) -> None:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--env", type=Path, default=DEFAULT_ENV, help=f"(default {DEFAULT_ENV})")
     s.add_argument("--data", type=Path, default=None, help="built course data (read-only)")
+    s.add_argument(
+        "--learner-env",
+        type=Path,
+        default=None,
+        help="learners' servers run this environment (`course hub env --learner-build`); "
+        "instructors keep --env, the full build",
+    )
+    s.add_argument(
+        "--learner-data",
+        type=Path,
+        default=None,
+        help="the learners' course data (library.duckdb only; needed with --learner-env)",
+    )
     s.add_argument("--exchange", type=Path, default=DEFAULT_EXCHANGE)
     s.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the hub's own files")
     s.set_defaults(func=_cmd_start)

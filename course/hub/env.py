@@ -6,6 +6,12 @@ every account can read (``/opt/tsdl/env``), with the course installed into it wi
 copy of this checkout (not editable: learners never run code from an instructor's checkout).
 A stamp in the environment records what was installed; a second call does nothing when nothing
 changed, and reinstalls only the course (seconds) when only the course's code changed.
+
+For a cohort whose grades matter, learners' servers run a second environment with the **learner
+build** instead (``learner_build=DIR``: the wheel ``course build-learner DIR`` made, which holds
+no reference answers, no solutions and no hidden tests), while the instructors' servers, where
+``course grade`` runs, keep the full build.  :func:`env_build` tells the two apart; the hub's
+configuration refuses to start with them the wrong way round.
 """
 
 from __future__ import annotations
@@ -19,17 +25,29 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from course import config
 from course.lab import LabError
 
-__all__ = ["HubProblem", "EnvReport", "shared_environment", "install_proxy", "system_python"]
+__all__ = [
+    "HubProblem",
+    "EnvReport",
+    "env_build",
+    "learner_wheel",
+    "shared_environment",
+    "install_proxy",
+    "system_python",
+]
 
 #: Where the npm package of JupyterHub's proxy is pinned (package.json and its lock).
 DEPLOY = config.repo_root() / "deploy" / "jupyterhub"
 STAMP = "tsdl-hub-stamp.json"
+#: What only a learner build's course package holds: the stored expected results beside the banks
+#: (``course.check.stored.EXPECTED_DIR``).
+LEARNER_MARK = "course/exercises/expected/"
 
 
 class HubProblem(LabError):
@@ -41,9 +59,11 @@ class EnvReport:
     prefix: Path
     action: str  # "created", "course updated", "up to date"
     seconds: float
+    build: str = "full"  # or "learner"
 
     def summary(self) -> str:
-        return f"Shared course environment {self.prefix}: {self.action} in {self.seconds:.1f} s."
+        which = "learners' (learner build)" if self.build == "learner" else "course"
+        return f"Shared {which} environment {self.prefix}: {self.action} in {self.seconds:.1f} s."
 
 
 def _others_can_run(path: Path) -> bool:
@@ -98,30 +118,95 @@ def _pip(prefix: Path, args: list[str]) -> None:
         )
 
 
+def env_build(prefix: Path) -> str | None:
+    """``"learner"`` or ``"full"``: which build of the course the environment at ``prefix``
+    holds (None when it holds no course)."""
+    packages = sorted(Path(prefix).glob("lib/python3*/site-packages/course"))
+    if not packages:
+        return None
+    return "learner" if (packages[0] / "exercises" / "expected").is_dir() else "full"
+
+
+def learner_wheel(build_dir: Path) -> Path:
+    """The wheel of the learner build in ``build_dir`` (what ``course build-learner`` made)."""
+    build_dir = Path(build_dir)
+    wheels = sorted(build_dir.glob("*.whl"))
+    if len(wheels) != 1:
+        raise HubProblem(
+            f"{build_dir} does not hold one learner build ({len(wheels)} wheels found): make it "
+            f"with `course build-learner {build_dir}` and try again."
+        )
+    try:
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            learner = any(name.startswith(LEARNER_MARK) for name in wheel.namelist())
+    except zipfile.BadZipFile:
+        learner = False
+    if not learner:
+        raise HubProblem(
+            f"{wheels[0].name} is not a learner build (it has no stored expected results): make "
+            f"one with `course build-learner {build_dir}`; learners must not get the full build."
+        )
+    return wheels[0]
+
+
+def _wheel_pins(wheel: Path) -> str:
+    """Digest of the wheel's own requirements (its METADATA's Requires-Dist lines)."""
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(meta).decode("utf-8").splitlines()
+    pins = sorted(line for line in lines if line.startswith(("Requires-Dist:", "Provides-Extra:")))
+    return hashlib.sha256("\n".join(pins).encode()).hexdigest()[:16]
+
+
 def shared_environment(
-    prefix: Path, *, exchange: Path | None = None, python: Path | None = None
+    prefix: Path,
+    *,
+    exchange: Path | None = None,
+    python: Path | None = None,
+    learner_build: Path | None = None,
 ) -> EnvReport:
-    """Make (or bring up to date) the shared environment at ``prefix``; record ``exchange``."""
+    """Make (or bring up to date) the shared environment at ``prefix``; record ``exchange``.
+
+    With ``learner_build`` (a folder ``course build-learner`` made) the environment gets the
+    learner build's wheel instead of this checkout: the learners' environment, never one to grade
+    in.  An environment that held the other build is made again from nothing.
+    """
     start = time.monotonic()
     root = config.repo_root()
     prefix = Path(prefix)
     files = _course_files(root)
+    wheel = learner_wheel(learner_build) if learner_build is not None else None
     want = {
-        "pins": _digest([root / "pyproject.toml"], root),
-        "course": _digest(files, root),
+        "build": "learner" if wheel else "full",
+        "pins": _wheel_pins(wheel) if wheel else _digest([root / "pyproject.toml"], root),
+        "course": _digest([wheel], wheel.parent) if wheel else _digest(files, root),
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
     stamp_path = prefix / STAMP
     have = {}
     if stamp_path.exists():
         have = json.loads(stamp_path.read_text(encoding="utf-8"))
-    if not (prefix / "bin" / "python").exists() or have.get("python") != want["python"]:
+    if (
+        not (prefix / "bin" / "python").exists()
+        or have.get("python") != want["python"]
+        or have.get("build", "full") != want["build"]
+    ):
+        # a new Python, or the other build: nothing of the old one may stay behind
         shutil.rmtree(prefix, ignore_errors=True)
         prefix.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(python or system_python()), "-m", "venv", str(prefix)], check=True)
         have = {}
     action = "up to date"
-    if have != want:
+    if have != want and wheel is not None:
+        if have.get("pins") != want["pins"]:
+            _pip(prefix, [f"{wheel}[hub]"])
+            action = "created"
+        else:
+            action = "course updated"
+        # the same version number as the installed course: pip would keep the old files
+        _pip(prefix, ["--no-deps", "--force-reinstall", str(wheel)])
+        stamp_path.write_text(json.dumps(want) + "\n", encoding="utf-8")
+    elif have != want:
         with tempfile.TemporaryDirectory(prefix="tsdl-course-src-") as tmp:
             for path in files:
                 target = Path(tmp) / path.relative_to(root)
@@ -149,7 +234,7 @@ def shared_environment(
         if not path.is_symlink():
             mode = path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0)
             path.chmod(mode & ~0o022)
-    return EnvReport(prefix, action, time.monotonic() - start)
+    return EnvReport(prefix, action, time.monotonic() - start, want["build"])
 
 
 def _node_major() -> int:

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from course.hub.env import DEPLOY, HubProblem
+from course.hub.env import DEPLOY, HubProblem, env_build
 
 __all__ = ["TrialHub", "trial_accounts", "free_port"]
 
@@ -48,8 +48,13 @@ class TrialHub:
         state: Path,
         proxy: Path,
         port: int | None = None,
+        learner_env: Path | None = None,
+        learner_data: Path | None = None,
     ):
         self.env, self.state, self.proxy = Path(env), Path(state), Path(proxy)
+        # learners' servers: the learner build and its data (None: the same as the instructors')
+        self.learner_env = Path(learner_env) if learner_env else None
+        self.learner_data = Path(learner_data) if learner_data else None
         self.learners, self.instructors = list(learners), list(instructors)
         self.data_dir, self.exchange = Path(data_dir), Path(exchange)
         self.port = port or free_port()
@@ -79,6 +84,10 @@ class TrialHub:
                 "COURSE_EXCHANGE": str(self.exchange),
             }
         )
+        if self.learner_env is not None:
+            env["TSDL_HUB_LEARNER_ENV"] = str(self.learner_env)
+        if self.learner_data is not None:
+            env["TSDL_HUB_LEARNER_DATA"] = str(self.learner_data)
         return env
 
     def start(self, wait: float = 120) -> TrialHub:
@@ -91,6 +100,26 @@ class TrialHub:
             raise HubProblem(
                 f"There is no shared course environment at {self.env}: make it first with "
                 "`course hub env`."
+            )
+        if env_build(self.env) == "learner":
+            raise HubProblem(
+                f"{self.env} holds the learner build, which cannot grade: the instructors' "
+                "environment (--env) must be the full build (`course hub env`)."
+            )
+        if self.learner_env is not None and env_build(self.learner_env) != "learner":
+            raise HubProblem(
+                f"{self.learner_env} does not hold the learner build: make it with `course hub "
+                f"env --learner-build DIR --prefix {self.learner_env}`."
+            )
+        if self.learner_env is not None and self.learner_data is None:
+            raise HubProblem(
+                "With --learner-env give --learner-data too: a folder with the learners' course "
+                "data alone (library.duckdb), so learners cannot read the hidden checks' database."
+            )
+        if self.learner_data is not None and (self.learner_data / "shadow.duckdb").exists():
+            raise HubProblem(
+                f"{self.learner_data} holds the hidden checks' database (shadow.duckdb): build "
+                "the learners' data with the learner environment's `course data` instead."
             )
         self.exchange.mkdir(parents=True, exist_ok=True)
         self.exchange.chmod(0o777)  # every account releases, submits and fetches there

@@ -13,6 +13,12 @@ What it sets up (docs/deployment.md tells it step by step; tests/hub/test_hub.py
   settings and the exchange recorded in it (``course setup --exchange``).
 * **The course data built once** into a folder that learners can read but not write
   (``COURSE_DATA_DIR``); every kernel opens it read-only.
+* **When grades matter, learners run the learner build**: with ``TSDL_HUB_LEARNER_ENV`` set (an
+  environment made by ``course hub env --learner-build DIR``: no reference answers, no solutions,
+  no hidden tests) learners' servers run that environment on ``TSDL_HUB_LEARNER_DATA`` (the
+  learners' data alone, without the hidden checks' shadow database), while instructors' servers
+  keep ``TSDL_HUB_ENV``, the full build, where ``course grade`` runs. The hub refuses to start
+  with the builds the wrong way round, or with the shadow database readable by learners.
 * **A shared nbgrader exchange** (``COURSE_EXCHANGE``), writable by every account.
 * **Per-learner workspace and scratch database**: ``~/tsdl`` (mode 700, the learner's own), which
   is the folder JupyterLab opens and where the Assignment List fetches to; the scratch database
@@ -47,11 +53,67 @@ def _names(name):
 
 ENV = Path(_setting("TSDL_HUB_ENV", "/opt/tsdl/env"))
 DATA = _setting("COURSE_DATA_DIR", "/srv/tsdl/data")
+# The learners' environment and data; unset: learners run the instructors' (full) ones.
+LEARNER_ENV = Path(_setting("TSDL_HUB_LEARNER_ENV", str(ENV)))
+LEARNER_DATA = _setting("TSDL_HUB_LEARNER_DATA", DATA)
 EXCHANGE = _setting("COURSE_EXCHANGE", "/srv/tsdl/exchange")
 STATE = Path(_setting("TSDL_HUB_STATE", "/srv/tsdl/hub"))
 COURSE_FILES = Path(_setting("TSDL_HUB_COURSE", str(HERE.parent.parent)))
 LEARNERS = _names("TSDL_HUB_LEARNERS")
 INSTRUCTORS = _names("TSDL_HUB_INSTRUCTORS")
+
+
+# --- the two builds: learners never get the answers, instructors always grade with them ------
+def _path(env):
+    return f"{env / 'bin'}:/usr/local/bin:/usr/bin:/bin"
+
+
+def _build(env):
+    """Which build of the course the environment holds: learner, full, or None (no course)."""
+    packages = sorted(env.glob("lib/python3*/site-packages/course"))
+    if not packages:
+        return None
+    return "learner" if (packages[0] / "exercises" / "expected").is_dir() else "full"
+
+
+def _others_can_read(path):
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+        return bool(mode & 0o004) and all(p.stat().st_mode & 0o001 for p in path.parents)
+    except OSError:
+        return False
+
+
+def _refuse(problem):
+    # SystemExit, not an exception: JupyterHub logs an exception in its config file and starts
+    # without the file's settings.
+    raise SystemExit(f"jupyterhub_config.py: {problem}")
+
+
+if _build(ENV) == "learner":
+    _refuse(
+        f"TSDL_HUB_ENV ({ENV}) holds the learner build, which cannot grade: the instructors' "
+        "environment must be the full build (`course hub env`)."
+    )
+if LEARNER_ENV != ENV:
+    if _build(LEARNER_ENV) != "learner":
+        _refuse(
+            f"TSDL_HUB_LEARNER_ENV ({LEARNER_ENV}) does not hold the learner build: make it with "
+            f"`course hub env --learner-build DIR --prefix {LEARNER_ENV}`."
+        )
+    if Path(LEARNER_DATA) == Path(DATA) or (Path(LEARNER_DATA) / "shadow.duckdb").exists():
+        _refuse(
+            "TSDL_HUB_LEARNER_DATA must be a folder of its own with the learners' data alone "
+            "(library.duckdb, built with the learner environment's `course data`)."
+        )
+    if _others_can_read(Path(DATA) / "shadow.duckdb"):
+        _refuse(
+            f"learners can read the hidden checks' database {DATA}/shadow.duckdb: let only "
+            f"the instructors read {DATA} (e.g. `chgrp -R tsdl-instructors {DATA} && "
+            f"chmod -R o-rwx {DATA}`)."
+        )
+
 
 # --- the hub and its proxy ------------------------------------------------------------------
 c.JupyterHub.ip = _setting("TSDL_HUB_IP", "127.0.0.1")
@@ -98,7 +160,7 @@ c.Spawner.environment = {
     "COURSE_DATA_DIR": DATA,
     "COURSE_EXCHANGE": EXCHANGE,
     # nbgrader runs `alembic` by name; the shared environment's commands come first.
-    "PATH": f"{ENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    "PATH": _path(ENV),
 }
 
 
@@ -141,13 +203,18 @@ def pre_spawn_hook(spawner):
         folder = home / "course"
         _instructor_folder(folder, name)
         spawner.environment["COURSE_WORKSPACE"] = str(home / "tsdl")
+        env, data = ENV, DATA  # the full build: `course grade` runs here
     else:
         folder = home / "tsdl"
         _own_folder(folder, name)
         spawner.environment["COURSE_WORKSPACE"] = str(folder)
+        env, data = LEARNER_ENV, LEARNER_DATA
         # Read before the environment's own settings: no formgrader, no Create Assignment.
         spawner.environment["JUPYTER_CONFIG_PATH"] = str(HERE / "learner")
     spawner.environment["COURSE_SCRATCH_DB"] = str(home / "tsdl" / "scratch.duckdb")
+    spawner.environment["COURSE_DATA_DIR"] = data
+    spawner.environment["PATH"] = _path(env)
+    spawner.cmd = [str(env / "bin" / "jupyterhub-singleuser")]
     spawner.notebook_dir = str(folder)
 
 
