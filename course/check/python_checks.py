@@ -16,6 +16,19 @@ Tamper guarantees, as for queries: results are turned into plain builtin values 
 comparison -- an object whose ``__eq__`` says True, a ``str`` subclass, a Record subclass with a
 made-up ``fields`` property, or a rebound ``len`` changes nothing.  Every call gets freshly made
 inputs, so a function that changes the record it is given cannot change the reference's.
+
+**Learner build** (issue 14; :func:`fingerprint` writes, :mod:`course.check.stored` reads): the
+bank holds no reference and no mistake functions, so the visible check compares the learner's
+outputs with what was stored at release time on the course data.  Stored per exercise: a digest
+of the visible cases (other data refuses to check); per case, a digest of the reference's output
+(equal exactly when Python's ``==`` says so) and the parts today's sentences show -- a preview
+of the value (``expected '9780803723573'``), each list item's preview, a record's field tags and
+expected indicators, an XML document's element paths, attributes and first 60 characters of each
+text (with a digest of the whole text); per listed mistake, a digest of its outputs on all cases
+(and, for XML, of each document as the comparison reads it), so a learner's function that
+behaves like a mistake still gets its message.  The learner path gives the same verdict and
+sentence as the full build (``tests/test_learner_python_model.py``); its hidden check only says
+that hidden checks run at grading time.
 """
 
 from __future__ import annotations
@@ -27,13 +40,31 @@ import pymarc as _pymarc
 from lxml import etree as _etree
 
 from course import records as _records
-from course.check import database
+from course.check import database, stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import plain_float, plain_int, plain_str
 from course.check.bank import BankError, Exercise
 from course.check.feedback import Result, failed, passed
 
-__all__ = ["evaluate_python", "plain", "xml_difference", "clear_cache", "NotPlain"]
+__all__ = [
+    "evaluate_python",
+    "fingerprint",
+    "plain",
+    "xml_difference",
+    "clear_cache",
+    "NotPlain",
+    "LEARNER_STRIP",
+]
+
+#: Bank fields besides the reference and the mistakes' ``python`` that a learner build drops:
+#: none (``function``, ``cases``, ``input`` and ``compare`` say how to call and read the
+#: learner's function, and the mistakes' messages are what a learner is meant to read).
+LEARNER_STRIP = ()
+#: What a hidden check says in a learner build (the same sentence as ``course.check.api``).
+HIDDEN_ELSEWHERE = (
+    "Hidden checks run when your instructor grades this notebook; the visible check above is "
+    "what you can run here."
+)
 
 _object_get = object.__getattribute__
 _dict_items = dict.items
@@ -56,8 +87,12 @@ _record_from = _pymarc.Record
 _record_to_xml = _pymarc.record_to_xml
 _callable = callable
 _repr = repr
+_is_integer = float.is_integer
+_hex = bytes.hex
+_isnan = float.__ne__  # x != x only for NaN
 
 _CACHE: dict = {}
+_NAN_SEEN: list = []
 _NAMESPACES = {
     "http://purl.org/dc/elements/1.1/": "dc",
     "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc",
@@ -394,7 +429,11 @@ def _record_difference(mine, want) -> str:
 
 
 def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
-    """Call the learner's function on the cases and compare with the reference function."""
+    """Call the learner's function on the cases and compare with the reference function (full
+    build) or with the reference's stored outputs (learner build, see :func:`fingerprint`)."""
+    st = stored.entry(ex)
+    if st is not None and hidden:
+        return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
     name = ex.function or "your function"
     if answer is None:
         return failed(
@@ -418,14 +457,24 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
     cases = _cases(ex, db)
     if not cases:
         raise BankError(f"the cases of {ex.qid} give no rows")
-    reference = _compile(ex.reference, ex.function, "reference")
-    want = _outputs(reference, ex, cases, db)
-    if any(w[0] != "ok" for w in want):
-        raise BankError(f"the reference of {ex.qid} fails on {want[-1]}")
+    if st is None:
+        reference = _compile(ex.reference, ex.function, "reference")
+        want = _outputs(reference, ex, cases, db)
+        if any(w[0] != "ok" for w in want):
+            raise BankError(f"the reference of {ex.qid} fails on {want[-1]}")
+
+        def differs(i, m):
+            return _differs(ex, m, want[i][1])
+    else:
+        kept = _stored_want(ex, st, cases)
+
+        def differs(i, m):
+            return _differs_stored(ex, m, kept[i])
+
     mine = _outputs(answer, ex, cases, db)
     where = "On other records of the catalog, " if hidden else ""
     first = None
-    for case, m, w in zip(cases, mine, want, strict=False):
+    for i, (case, m) in enumerate(zip(cases, mine, strict=False)):
         if m[0] == "error":
             first = (
                 f"{where}{name} stopped with {m[1]} on {_describe(ex, case)}"
@@ -443,7 +492,7 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
                 "result",
             )
             break
-        clause = _differs(ex, m[1], w[1])
+        clause = differs(i, m[1])
         if clause is not None:
             lead = f"{where}for" if hidden else "For"  # "On other records of the catalog, for …"
             first = (f"{lead} {_describe(ex, case)}, {name} {clause}.", "values", "values")
@@ -452,7 +501,11 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
         what = "inputs" if ex.input == "value" else "records"
         note = f" on {len(cases)} other {what} too" if hidden else f" on {len(cases)} {what}"
         return passed(ex, f"correct{note}.", hidden=hidden)
-    for mistake in ex.mistakes:
+    if st is not None:
+        mistake = _stored_mistake(ex, st, mine)
+        if mistake is not None:
+            return failed(ex, mistake.message, "values", mistake.tag, hidden=hidden)
+    for mistake in ex.mistakes if st is None else ():
         if mistake.python is None:
             continue
         theirs = _outputs(
@@ -491,3 +544,265 @@ def _plainable(obj) -> bool:
     except NotPlain:
         return False
     return True
+
+
+# -- the learner build: what the visible check compares against, stored at release time ----------
+
+
+def _canon(obj, nan: list | None = None):
+    """Plain data as JSON, equal exactly when the values are equal (``==``) in Python: ``True``,
+    ``1`` and ``1.0`` alike, text and bytes apart.  A NaN is noted in ``nan`` when given."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, bool):
+        return int(obj)
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        if _isnan(obj, obj):
+            if nan is not None:
+                nan.append(obj)
+            return {"nan": 0}
+        return int(obj) if _is_integer(obj) else obj  # not for inf: 1.0 == 1, inf is no int
+    if isinstance(obj, bytes):
+        return {"b": _hex(obj)}
+    if isinstance(obj, (tuple, list)):
+        return [_canon(x, nan) for x in obj]
+    return {"r": _repr(obj)}  # a case's cell of another type (a date): compared by its repr
+
+
+def _digest(obj) -> str:
+    """The digest two plain values share exactly when they are equal (see :func:`_canon`): a
+    value holding a NaN equals nothing in Python, so it gets a digest nothing else has."""
+    nan: list = []
+    text = stored.digest(_canon(obj, nan))
+    if nan:
+        _NAN_SEEN.append(0)
+        return f"nan-{len(_NAN_SEEN)}"
+    return text
+
+
+def _xml_text(element) -> str:
+    return (element.text or "").strip()
+
+
+def _xml_signature(data: bytes) -> list:
+    """What :func:`xml_difference` compares, element by element; equal signatures are the same
+    document for it.  Raises as :func:`_parse` does on text that is not XML."""
+    return [
+        [path, sorted(dict(el.attrib).items()), _xml_text(el)]
+        for path, el in _elements(_parse(data))
+    ]
+
+
+def _want_entry(ex: Exercise, want) -> dict:
+    """One case's expected output as the visible check needs it: a digest to compare with, and
+    the parts today's sentences show in the clear (a short preview of the value, a list's items,
+    a record's field tags and indicators, an XML document's element paths, attributes and first
+    60 characters of text)."""
+    if ex.compare == "xml":
+        data = _xml_bytes(want)
+        if data is None:
+            raise BankError(f"the reference of {ex.qid} does not give an XML document")
+        elements = []
+        for path, el in _elements(_parse(data)):
+            text = _xml_text(el)
+            attrib = list(dict(el.attrib).items())
+            elements.append([path, attrib, stored.digest(text), _short(text)])
+        return {"xml": elements}
+    out = {"d": _digest(want)}
+    if isinstance(want, tuple) and want and want[0] == "record":
+        fields = []
+        for fb in want[2]:
+            if not isinstance(fb[1], str):
+                raise BankError(f"the reference of {ex.qid} gives a field whose tag is not text")
+            ind = None
+            if len(fb) == 4:
+                ind = [_digest(fb[2]), " and ".join(_indicator(i) for i in fb[2])]
+            fields.append([fb[1], _digest(fb), ind])
+        out["record"] = {"leader": _digest(want[1]), "fields": fields}
+        return out
+    out["show"] = _show(want)
+    if _is_seq(want):
+        out["seq"] = [[_digest(item), _show(item)] for item in want[1]]
+    return out
+
+
+def _mistake_xml(entry) -> list:
+    """How one case's output of an XML mistake is recognised (see :func:`_same_xml`)."""
+    if entry[0] != "ok":
+        return ["raw", _digest(entry)]
+    data = _xml_bytes(entry[1])
+    if data is None:
+        return ["none"]
+    try:
+        return ["sig", stored.digest(_xml_signature(data))]
+    except (_XMLSyntaxError, ValueError):
+        return ["bad"]
+
+
+def fingerprint(ex: Exercise) -> dict:
+    """The stored entry of a python exercise, computed in the full build on the course data.
+
+    ``cases``: a digest of the visible cases (a learner build run on other data refuses to
+    check rather than compare with outputs of other inputs); ``want``: per case, what
+    :func:`_want_entry` keeps of the reference's output; ``mistakes``: per listed mistake, a
+    digest of its outputs on every case (the learner's outputs must be equal, as in the full
+    build) and, for XML, a digest per case of the document as the comparison reads it.  No
+    function source is stored.
+    """
+    cases = _cases(ex, "library")
+    if not cases:
+        raise BankError(f"the cases of {ex.qid} give no rows")
+    want = _outputs(_compile(ex.reference, ex.function, "reference"), ex, cases, "library")
+    if any(w[0] != "ok" for w in want):
+        raise BankError(f"the reference of {ex.qid} fails on {want[-1]}")
+    mistakes = []
+    for index, mistake in enumerate(ex.mistakes):
+        if mistake.python is None:
+            continue
+        fn = _compile(mistake.python, ex.function, f"mistake {mistake.tag}")
+        theirs = _outputs(fn, ex, cases, "library")
+        kept = {"i": index, "tag": mistake.tag, "out": _digest(theirs)}
+        if ex.compare == "xml":
+            kept["xml"] = [_mistake_xml(entry) for entry in theirs]
+        mistakes.append(kept)
+    return {
+        "cases": stored.digest(_canon(cases)),
+        "want": [_want_entry(ex, w[1]) for w in want],
+        "mistakes": mistakes,
+    }
+
+
+def _stored_want(ex: Exercise, st: dict, cases: list) -> list:
+    if st.get("cases") != stored.digest(_canon(cases)) or len(st.get("want", ())) != len(cases):
+        raise BankError(
+            f"the stored results of {ex.qid} were made on other course data: rebuild the "
+            "learner build"
+        )
+    return st["want"]
+
+
+def _differs_stored(ex: Exercise, mine, want: dict) -> str | None:
+    """:func:`_differs` against a stored expected output: the same clause, word for word."""
+    if ex.compare == "xml":
+        a = _xml_bytes(mine)
+        if a is None:
+            return f"gives {_show(mine)}, but an XML document (text or an lxml element) is wanted"
+        return _xml_difference_stored(a, want["xml"])
+    if _digest(mine) == want["d"]:
+        return None
+    if mine is None:
+        return (
+            "gives None: does the function end with return and the value? (print shows a value "
+            "but does not give it back)"
+        )
+    if "record" in want:
+        return _record_difference_stored(mine, want["record"])
+    if _is_seq(mine) and "seq" in want:
+        return _seq_difference_stored(mine[1], want["seq"])
+    return f"gives {_show(mine)}; expected {want['show']}"
+
+
+def _seq_difference_stored(mine: tuple, want: list) -> str:
+    for n, (a, (digest, shown)) in enumerate(zip(mine, want, strict=False), start=1):
+        if _digest(a) != digest:
+            if len(mine) == len(want):
+                return f"gives a list whose item {n} is {_show(a)}, expected {shown}"
+            return (
+                f"gives {len(mine)} items where {len(want)} were expected; item {n} is "
+                f"{_show(a)}, expected {shown}"
+            )
+    if len(mine) > len(want):
+        return (
+            f"gives {len(mine)} items where {len(want)} were expected: item {len(want) + 1} is "
+            f"{_show(mine[len(want)])}, one too many"
+        )
+    return (
+        f"gives {len(mine)} items where {len(want)} were expected: item {len(mine) + 1} "
+        f"({want[len(mine)][1]}) is missing"
+    )
+
+
+def _record_difference_stored(mine, want: dict) -> str:
+    if not (isinstance(mine, tuple) and mine and mine[0] == "record"):
+        return f"gives {_show(mine)}, but a pymarc Record is wanted"
+    if _digest(mine[1]) != want["leader"]:
+        return "changes the leader, which this question does not ask for"
+    fields = want["fields"]
+    for fa, (tag, digest, ind) in zip(mine[2], fields, strict=False):
+        if _digest(fa) != digest:
+            if fa[1] != tag:
+                return f"has a {fa[1]} field where the record has its {tag}"
+            if ind is not None and len(fa) == 4 and _digest(fa[2]) != ind[0]:
+                bad = next((i for i in fa[2] if not isinstance(i, str)), None)
+                if bad is not None:
+                    return (
+                        f"sets a {tag} indicator to {_show(bad)}, which is not text: an "
+                        "indicator is one character in quotes, such as '4' (a blank is ' ')"
+                    )
+                got = " and ".join(_indicator(i) for i in fa[2])
+                return f"gives the {tag} indicators {got}, expected {ind[1]}"
+            return f"has a different {tag} field than expected"
+    if len(mine[2]) < len(fields):
+        return f"has no {fields[len(mine[2])][0]} field where one was expected"
+    return f"has an extra {mine[2][len(fields)][1]} field"
+
+
+def _xml_difference_stored(mine: bytes, want: list) -> str | None:
+    """:func:`xml_difference` against a stored document (paths, attributes, text digests)."""
+    try:
+        a = _parse(mine)
+    except (_XMLSyntaxError, ValueError) as exc:
+        msg = str(exc).split("\n")[0]
+        return f"is not well-formed XML ({msg})"
+    ea = _elements(a)
+    for (pa, xa), (pb, attrib, digest, shown) in zip(ea, want, strict=False):
+        if pa != pb:
+            return f"has <{pa}> where <{pb}> was expected"
+        expected = {k: v for k, v in attrib}
+        if dict(xa.attrib) != expected:
+            return f"gives <{pa}> the attributes {dict(xa.attrib)}, expected {expected}"
+        ta = _xml_text(xa)
+        if stored.digest(ta) != digest:
+            return f"has {_short(ta)} in <{pa}>, expected {shown}"
+    if len(ea) < len(want):
+        return f"has no <{want[len(ea)][0]}>, which was expected"
+    if len(ea) > len(want):
+        return f"has an extra <{ea[len(want)][0]}>"
+    return None
+
+
+def _same_xml_stored(mine: list, theirs: list) -> bool:
+    """:func:`_same_xml` against a mistake's stored outputs (see :func:`_mistake_xml`)."""
+    if len(mine) != len(theirs):
+        return False
+    for a, b in zip(mine, theirs, strict=True):
+        if a[0] != "ok" or b[0] == "raw":
+            if b[0] != "raw" or _digest(a) != b[1]:
+                return False
+            continue
+        xa = _xml_bytes(a[1])
+        if xa is None or b[0] == "none":
+            return False
+        try:
+            signature = _xml_signature(xa)
+        except (_XMLSyntaxError, ValueError):
+            return False
+        if b[0] != "sig" or stored.digest(signature) != b[1]:
+            return False
+    return True
+
+
+def _stored_mistake(ex: Exercise, st: dict, mine: list):
+    """The first listed mistake whose stored outputs the learner's function gives, or None."""
+    digest = _digest(mine)
+    for kept in st.get("mistakes", ()):
+        index = kept["i"]
+        if index >= len(ex.mistakes) or ex.mistakes[index].tag != kept["tag"]:
+            raise BankError(f"the stored mistakes of {ex.qid} do not match its bank")
+        if kept["out"] == digest or (
+            ex.compare == "xml" and _same_xml_stored(mine, kept.get("xml") or [])
+        ):
+            return ex.mistakes[index]
+    return None
