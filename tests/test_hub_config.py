@@ -125,8 +125,10 @@ def _fake_env(base: Path, build: str) -> Path:
     their stored expected results beside them."""
     exercises = base / "lib" / "python3.11" / "site-packages" / "course" / "exercises"
     exercises.mkdir(parents=True)
+    (exercises / "01-querying-the-catalog.yml").write_text("exercises: {}\n")
     if build == "learner":
         (exercises / "expected").mkdir()
+        (base / "etc" / "tsdl-learner").mkdir(parents=True)  # what course hub env copies there
     return base
 
 
@@ -136,7 +138,11 @@ def _two_builds(tmp_path: Path) -> dict:
     (data / "shadow.duckdb").write_bytes(b"")
     learner_data = tmp_path / "learner-data"
     learner_data.mkdir()
+    repository = tmp_path / "repo"  # the instructors' checkout, with the answers
+    (repository / "source" / "01-querying-the-catalog").mkdir(parents=True)
+    (repository / "source" / "01-querying-the-catalog" / "01-querying-the-catalog.ipynb").touch()
     return {
+        "TSDL_HUB_COURSE": str(repository),
         "TSDL_HUB_ENV": str(_fake_env(tmp_path / "env", "full")),
         "TSDL_HUB_LEARNER_ENV": str(_fake_env(tmp_path / "learner-env", "learner")),
         "COURSE_DATA_DIR": str(data),
@@ -145,8 +151,9 @@ def _two_builds(tmp_path: Path) -> dict:
 
 
 def _load_builds(monkeypatch, **env):
-    for key in ("TSDL_HUB_ENV", "TSDL_HUB_LEARNER_ENV", "TSDL_HUB_LEARNER_DATA", "COURSE_DATA_DIR"):
+    for key in ("TSDL_HUB_ENV", "TSDL_HUB_LEARNER_ENV", "TSDL_HUB_LEARNER_DATA", "TSDL_HUB_COURSE"):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     return _load(monkeypatch, **env)
 
 
@@ -160,6 +167,9 @@ def test_learners_run_the_learner_build_and_instructors_grade_with_the_full_one(
     assert learner.cmd == [f"{builds['TSDL_HUB_LEARNER_ENV']}/bin/jupyterhub-singleuser"]
     assert learner.environment["PATH"].startswith(f"{builds['TSDL_HUB_LEARNER_ENV']}/bin:")
     assert learner.environment["COURSE_DATA_DIR"] == builds["TSDL_HUB_LEARNER_DATA"]
+    # the learner settings (no formgrader) from the learner environment, not the repository
+    settings = Path(builds["TSDL_HUB_LEARNER_ENV"]) / "etc" / "tsdl-learner"
+    assert learner.environment["JUPYTER_CONFIG_PATH"] == str(settings)
 
     c = _load_builds(monkeypatch, TSDL_HUB_INSTRUCTORS=me, **builds)
     instructor = _spawn(c, me, tmp_path / "home-instructor")
@@ -184,7 +194,9 @@ def test_without_a_learner_environment_everyone_runs_the_one_environment(monkeyp
         ("learners_no_course", "does not hold the learner build"),
         ("learner_data_is_the_full_data", "TSDL_HUB_LEARNER_DATA"),
         ("learner_data_has_shadow", "TSDL_HUB_LEARNER_DATA"),
-        ("shadow_readable_by_learners", "learners can read"),
+        ("shadow_readable_by_learners", "shadow.duckdb"),
+        ("full_environment_readable_by_learners", "01-querying-the-catalog.yml"),
+        ("repository_readable_by_learners", "01-querying-the-catalog.ipynb"),
     ],
 )
 def test_the_hub_refuses_to_start_with_answers_within_learners_reach(
@@ -202,16 +214,24 @@ def test_the_hub_refuses_to_start_with_answers_within_learners_reach(
     elif change == "learner_data_has_shadow":
         (Path(builds["TSDL_HUB_LEARNER_DATA"]) / "shadow.duckdb").write_bytes(b"")
     else:
-        # a data folder every account can reach (pytest's own temporary folders are 700)
-        open_dir = Path(tempfile.mkdtemp(prefix="tsdl-hub-data-"))
+        # a folder every account can reach (pytest's own temporary folders are 700)
+        open_dir = Path(tempfile.mkdtemp(prefix="tsdl-hub-open-"))
         try:
             open_dir.chmod(0o755)
-            (open_dir / "shadow.duckdb").write_bytes(b"")
-            (open_dir / "shadow.duckdb").chmod(0o644)
-            builds["COURSE_DATA_DIR"] = str(open_dir)
+            key = {
+                "shadow_readable_by_learners": "COURSE_DATA_DIR",
+                "full_environment_readable_by_learners": "TSDL_HUB_ENV",
+                "repository_readable_by_learners": "TSDL_HUB_COURSE",
+            }[change]
+            shutil.copytree(builds[key], open_dir / "x")
+            for path in [open_dir / "x", *(open_dir / "x").rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            builds[key] = str(open_dir / "x")
             with pytest.raises(SystemExit) as refused:
                 _load_builds(monkeypatch, **builds)
-            assert says in str(refused.value.code)
+            assert says in str(refused.value.code) and "learners can read" in str(
+                refused.value.code
+            )
             return
         finally:
             shutil.rmtree(open_dir)
@@ -259,7 +279,7 @@ def test_course_hub_env_with_a_learner_build_makes_the_learners_environment(
 
     made = []
 
-    def fake(prefix, *, exchange=None, learner_build=None):
+    def fake(prefix, *, exchange=None, learner_build=None, group=None):
         made.append((prefix, learner_build))
         return EnvReport(prefix, "created", 1.0, "learner" if learner_build else "full")
 
@@ -283,6 +303,19 @@ def test_course_hub_env_says_in_one_sentence_that_a_folder_holds_no_learner_buil
     err = capsys.readouterr().err
     assert status == 1
     assert len(err.strip().splitlines()) == 1 and "course build-learner" in err
+    assert not (tmp_path / "env").exists()  # refused before anything was made
+
+
+def test_only_the_full_environment_can_be_closed_to_learners(tmp_path):
+    from course.hub import HubProblem, shared_environment
+
+    learner = _wheel(
+        tmp_path / "build" / "tsdl-1.0-py3-none-any.whl", ["course/exercises/expected/01.json"]
+    )
+    with pytest.raises(HubProblem, match="readable by every learner"):
+        shared_environment(tmp_path / "env", learner_build=learner.parent, group="root")
+    with pytest.raises(HubProblem, match="groupadd tsdl-no-such-group"):
+        shared_environment(tmp_path / "env", group="tsdl-no-such-group")
     assert not (tmp_path / "env").exists()  # refused before anything was made
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import grp
 import signal
 import time
 from pathlib import Path
@@ -27,7 +28,9 @@ def _cmd_env(args) -> int:
 
     learner = args.learner_build is not None
     prefix = args.prefix or (DEFAULT_LEARNER_ENV if learner else DEFAULT_ENV)
-    report = shared_environment(prefix, exchange=args.exchange, learner_build=args.learner_build)
+    report = shared_environment(
+        prefix, exchange=args.exchange, learner_build=args.learner_build, group=args.group
+    )
     print(report.summary())
     if learner:
         print(
@@ -54,8 +57,12 @@ def _cmd_start(args) -> int:
     if not learners and not instructors:
         print("Name the accounts that may log in: --learners NAME ... --instructors NAME ...")
         return 2
+    # A full build closed to learners (`course hub env --group G`): the instructors join G.
+    group_of = None
+    if args.env.exists() and not args.env.stat().st_mode & 0o005:
+        group_of = {name: grp.getgrgid(args.env.stat().st_gid).gr_name for name in instructors}
     accounts = (
-        trial_accounts(learners + instructors, args.homes)
+        trial_accounts(learners + instructors, args.homes, group_of)
         if args.create_accounts
         else contextlib.nullcontext({})
     )
@@ -114,6 +121,12 @@ def add_parser(sub) -> None:
         metavar="DIR",
         help="install the learner build `course build-learner DIR` made (the learners' "
         "environment: no answers; never grade in it)",
+    )
+    e.add_argument(
+        "--group",
+        default=None,
+        help="only this group's accounts (the instructors) may enter the environment: the full "
+        "build's, when learners run the learner build",
     )
     e.set_defaults(func=_cmd_env)
     s = hub.add_parser("start", help="run the hub on 127.0.0.1 for a local trial (Ctrl+C stops)")

@@ -11,11 +11,13 @@ For a cohort whose grades matter, learners' servers run a second environment wit
 build** instead (``learner_build=DIR``: the wheel ``course build-learner DIR`` made, which holds
 no reference answers, no solutions and no hidden tests), while the instructors' servers, where
 ``course grade`` runs, keep the full build.  :func:`env_build` tells the two apart; the hub's
-configuration refuses to start with them the wrong way round.
+configuration refuses to start with them the wrong way round.  The full environment holds the
+answers then, so ``group=`` makes it readable by the instructors' group alone.
 """
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import json
 import os
@@ -48,6 +50,9 @@ STAMP = "tsdl-hub-stamp.json"
 #: What only a learner build's course package holds: the stored expected results beside the banks
 #: (``course.check.stored.EXPECTED_DIR``).
 LEARNER_MARK = "course/exercises/expected/"
+#: Where the learners' environment keeps deploy/jupyterhub/learner/ (the settings learners'
+#: servers read first), so learners need not read the repository, which holds the answers.
+LEARNER_SETTINGS = Path("etc") / "tsdl-learner"
 
 
 class HubProblem(LabError):
@@ -164,18 +169,33 @@ def shared_environment(
     exchange: Path | None = None,
     python: Path | None = None,
     learner_build: Path | None = None,
+    group: str | None = None,
 ) -> EnvReport:
     """Make (or bring up to date) the shared environment at ``prefix``; record ``exchange``.
 
     With ``learner_build`` (a folder ``course build-learner`` made) the environment gets the
     learner build's wheel instead of this checkout: the learners' environment, never one to grade
-    in.  An environment that held the other build is made again from nothing.
+    in.  An environment that held the other build is made again from nothing.  With ``group``
+    (the full build only) the environment can be entered by that group's accounts alone.
     """
     start = time.monotonic()
     root = config.repo_root()
     prefix = Path(prefix)
     files = _course_files(root)
     wheel = learner_wheel(learner_build) if learner_build is not None else None
+    if group is not None:
+        if wheel is not None:
+            raise HubProblem(
+                "The learners' environment must be readable by every learner: give --group only "
+                "for the instructors' full build."
+            )
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise HubProblem(
+                f"There is no group {group!r}: make it (`groupadd {group}`) and add the "
+                f"instructors' accounts to it (`usermod -aG {group} NAME`)."
+            ) from None
     want = {
         "build": "learner" if wheel else "full",
         "pins": _wheel_pins(wheel) if wheel else _digest([root / "pyproject.toml"], root),
@@ -230,10 +250,17 @@ def shared_environment(
     result = subprocess.run(setup, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise HubProblem(f"`course setup` failed in {prefix}: {result.stderr.strip()[:300]}")
+    if wheel is not None:
+        settings = prefix / LEARNER_SETTINGS
+        shutil.rmtree(settings, ignore_errors=True)
+        shutil.copytree(DEPLOY / "learner", settings)
     for path in [prefix, *prefix.rglob("*")]:  # every account reads and runs it, none writes it
         if not path.is_symlink():
             mode = path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0)
             path.chmod(mode & ~0o022)
+    if group is not None:  # ... or only the instructors' group may enter it
+        os.chown(prefix, -1, gid)
+        prefix.chmod(0o750)
     return EnvReport(prefix, action, time.monotonic() - start, want["build"])
 
 

@@ -198,9 +198,10 @@ def _run(cmd: list[str], **kw) -> None:
 
 
 @contextlib.contextmanager
-def trial_accounts(names: list[str], home_base: Path):
+def trial_accounts(names: list[str], home_base: Path, group_of: dict[str, str] | None = None):
     """Unix accounts with their own home under ``home_base`` and a random password each
-    (``{name: password}``); the accounts and their homes are removed afterwards."""
+    (``{name: password}``); the accounts and their homes are removed afterwards.  ``group_of``
+    names a further group for some accounts (the instructors' group of a closed full build)."""
     if os.geteuid() != 0:
         raise HubProblem("Making trial accounts needs root: run as root (sudo).")
     made: list[str] = []
@@ -208,7 +209,8 @@ def trial_accounts(names: list[str], home_base: Path):
     try:
         for name in names:
             home = Path(home_base) / name
-            _run(["useradd", "-m", "-d", str(home), "-U", "-s", "/bin/bash", name])
+            extra = ["-G", group_of[name]] if group_of and name in group_of else []
+            _run(["useradd", "-m", "-d", str(home), "-U", "-s", "/bin/bash", *extra, name])
             made.append(name)
             home.chmod(0o700)  # whatever the system's HOME_MODE says
         lines = "".join(f"{n}:{passwords[n]}\n" for n in names)

@@ -18,7 +18,9 @@ What it sets up (docs/deployment.md tells it step by step; tests/hub/test_hub.py
   no hidden tests) learners' servers run that environment on ``TSDL_HUB_LEARNER_DATA`` (the
   learners' data alone, without the hidden checks' shadow database), while instructors' servers
   keep ``TSDL_HUB_ENV``, the full build, where ``course grade`` runs. The hub refuses to start
-  with the builds the wrong way round, or with the shadow database readable by learners.
+  with the builds the wrong way round, or when learners could read what holds the answers: the
+  full environment, the full data (its shadow database) or this repository (``TSDL_HUB_COURSE``).
+  Learners' servers then read their settings from the learner environment's copy of ``learner/``.
 * **A shared nbgrader exchange** (``COURSE_EXCHANGE``), writable by every account.
 * **Per-learner workspace and scratch database**: ``~/tsdl`` (mode 700, the learner's own), which
   is the folder JupyterLab opens and where the Assignment List fetches to; the scratch database
@@ -96,8 +98,21 @@ if _build(ENV) == "learner":
         f"TSDL_HUB_ENV ({ENV}) holds the learner build, which cannot grade: the instructors' "
         "environment must be the full build (`course hub env`)."
     )
+
+
+def _answers_learners_can_read():
+    """The first file holding answers that any account can read, or None."""
+    answers = [Path(DATA) / "shadow.duckdb"]
+    answers += sorted(ENV.glob("lib/python3*/site-packages/course/exercises/*.yml"))[:1]
+    for pattern in ("course/exercises/*.yml", "source/*/*.ipynb"):
+        answers += sorted(COURSE_FILES.glob(pattern))[:1]
+    return next((path for path in answers if _others_can_read(path)), None)
+
+
+LEARNER_SETTINGS = HERE / "learner"  # read before the environment's own settings
 if LEARNER_ENV != ENV:
-    if _build(LEARNER_ENV) != "learner":
+    LEARNER_SETTINGS = LEARNER_ENV / "etc" / "tsdl-learner"  # learners cannot read this repository
+    if _build(LEARNER_ENV) != "learner" or not LEARNER_SETTINGS.is_dir():
         _refuse(
             f"TSDL_HUB_LEARNER_ENV ({LEARNER_ENV}) does not hold the learner build: make it with "
             f"`course hub env --learner-build DIR --prefix {LEARNER_ENV}`."
@@ -107,11 +122,12 @@ if LEARNER_ENV != ENV:
             "TSDL_HUB_LEARNER_DATA must be a folder of its own with the learners' data alone "
             "(library.duckdb, built with the learner environment's `course data`)."
         )
-    if _others_can_read(Path(DATA) / "shadow.duckdb"):
+    readable = _answers_learners_can_read()
+    if readable is not None:
         _refuse(
-            f"learners can read the hidden checks' database {DATA}/shadow.duckdb: let only "
-            f"the instructors read {DATA} (e.g. `chgrp -R tsdl-instructors {DATA} && "
-            f"chmod -R o-rwx {DATA}`)."
+            f"learners can read {readable}, which holds answers: let only the instructors' group "
+            "read the full environment (`course hub env --group tsdl-instructors`), the full "
+            "data and the repository (`chgrp -R tsdl-instructors DIR && chmod -R o-rwx DIR`)."
         )
 
 
@@ -210,7 +226,7 @@ def pre_spawn_hook(spawner):
         spawner.environment["COURSE_WORKSPACE"] = str(folder)
         env, data = LEARNER_ENV, LEARNER_DATA
         # Read before the environment's own settings: no formgrader, no Create Assignment.
-        spawner.environment["JUPYTER_CONFIG_PATH"] = str(HERE / "learner")
+        spawner.environment["JUPYTER_CONFIG_PATH"] = str(LEARNER_SETTINGS)
     spawner.environment["COURSE_SCRATCH_DB"] = str(home / "tsdl" / "scratch.duckdb")
     spawner.environment["COURSE_DATA_DIR"] = data
     spawner.environment["PATH"] = _path(env)
