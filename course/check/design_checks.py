@@ -41,6 +41,7 @@ __all__ = [
     "facts",
     "lossless_problem",
     "stored_once_problem",
+    "facts_problem",
     "build",
     "attempt",
 ]
@@ -226,9 +227,17 @@ def _text_columns(con, skip) -> list:
 
 def stored_once_problem(con, ex: Exercise, listed: list, skip=()) -> str | None:
     """Each listed fact must sit in exactly one row of the learner's tables (text columns)."""
+    messages_ = [message for _sql, message in ex.stored_once]
+    return facts_problem(con, list(zip(messages_, listed, strict=True)), skip)
+
+
+def facts_problem(con, items, skip=()) -> str | None:
+    """:func:`stored_once_problem` on ``[(message, facts), ...]``: the learner build stores the
+    facts (text the setup's sheet shows, and the message shows the one stored twice), not the
+    query that lists them."""
     skip = {s.casefold() for s in skip}
     columns = _text_columns(con, skip)
-    for (_sql, message), values in zip(ex.stored_once, listed, strict=True):
+    for message, values in items:
         counts = dict.fromkeys(values, 0)
         if columns and values:
             parts = " UNION ALL ".join(

@@ -30,19 +30,49 @@ Listed ``mistakes`` of a (closed) state exercise are whole wrong scripts: when a
 the schema, keys or contents stage and leaves exactly the tables a mistake's script leaves (same
 columns, keys and rows), the learner reads that mistake's message (module 10: "the UPDATE ran
 first, so the log is empty").  Mistake states are cached like the reference's.
+
+**The learner build** (issue 14; :mod:`course.check.stored`).  :func:`fingerprint` runs, in the
+full build, what the visible check would (the reference, on the course data, with the visible
+check's drawn values) and stores per exercise only what the visible check compares against:
+
+- ``tables``: the tables (or views) the exercise names;
+- per table, its ``columns`` (names and DuckDB types, in clear: the exercise names them, and
+  today's sentences show a missing column and the kind of type wanted); for a closed exercise
+  also its primary key as a digest (no sentence shows the reference's key: "the primary key of
+  T is on <yours>" shows the learner's), its foreign keys in clear (the sentence names the first
+  missing one; only module 05's setup tables have any, and the setup shows them), and its
+  contents as digests: the row count (shown: "expected 133"), the families of the columns, one
+  digest of the sorted rows and one per column (its sorted values), so "some values in column
+  X" names the same column;
+- per listed mistake (closed exercises), its tag and one digest per table of the state its
+  script leaves (key, foreign keys, column names in order, sorted rows): an answer that leaves
+  exactly that state reads the mistake's message;
+- open designs: ``draw``, the visible check's drawn values (the reference was checked against
+  these probes at release, and the learner build uses exactly these; they are test rows, not the
+  answer, and the probe messages show them anyway); ``same_as``: the learner's query, its message
+  and the expected result as digests (its column names in clear: they are the old sheet's, which
+  the setup shows); ``stored_once``: each message and its facts in clear (text of the setup's
+  own sheet, and the message names the fact stored twice).
+
+Digests compare exactly where the full build allows a relative 1e-9 (float noise): the stored
+exercises have no approximate-number (DOUBLE) columns and no tolerance, and :func:`fingerprint`
+refuses one that has, so the verdicts agree.  The learner path never reads the reference, the
+mistakes' SQL or the shadow database; the bank fields only the full build needs are listed in
+``LEARNER_STRIP``.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from course.check import database, design_checks, messages
+from course.check import database, design_checks, messages, stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.answers import read_answer
 from course.check.bank import BankError, Exercise
+from course.check.cells import Table, compatible, gc_paused, table_from_rows
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, passed
-from course.check.results import Spec, compare
+from course.check.results import Diff, Spec, _column, _name_mapping, _project, compare
 from course.check.shapes import (
     TYPE_WORDS,
     Shape,
@@ -58,7 +88,13 @@ _Error = duckdb.Error
 _connect = duckdb.connect  # captured at import: a learner's `duckdb.connect = ...` changes nothing
 _extract = duckdb.extract_statements
 
-__all__ = ["evaluate_state", "clear_cache"]
+__all__ = ["evaluate_state", "clear_cache", "fingerprint", "LEARNER_STRIP"]
+
+#: Bank fields of a state exercise that the learner build drops (besides ``reference`` and the
+#: mistakes' ``sql``): the queries of ``same_as`` and ``stored_once`` (what the learner's query
+#: must give back is stored as digests, the facts in clear; the learner's query and the messages
+#: move into the stored entry).
+LEARNER_STRIP = ("same_as", "stored_once")
 
 _compare = compare
 _Spec = Spec
@@ -279,10 +315,366 @@ def _design_columns(mine, ref) -> str | None:
     return None
 
 
+# --- the learner build: stored fingerprints instead of the reference ------------------------
+
+
+def _table_print(table: Table) -> dict:
+    """Digests of a result: what :func:`_diff_stored` compares against (no values)."""
+    with gc_paused():
+        return {
+            "names": list(table.names),
+            "families": list(table.families),
+            "nrows": table.nrows,
+            "rows": stored.digest(table.sorted()),
+            "columns": [stored.digest(sorted(_column(table.rows, j))) for j in range(table.ncols)],
+        }
+
+
+def _state_digest(shape: Shape) -> str:
+    """One digest of what ``_same_state`` compares: keys, column names in order, sorted rows."""
+    fks = sorted([list(cols), target] for cols, target in shape.fks)
+    columns = [c.casefold() for c, _t in shape.columns]
+    return stored.digest([list(shape.pk), fks, columns, shape.data.sorted()])
+
+
+def _no_noise(ex: Exercise, shape: Shape) -> None:
+    if ex.spec.tolerance:
+        raise BankError(f"{ex.qid}: a state exercise with a tolerance cannot be stored yet")
+    for name, sql_type in shape.columns:
+        if _kind(sql_type) == "float":
+            raise BankError(
+                f"{ex.qid}: column {shape.name}.{name} holds approximate numbers (DOUBLE), which "
+                "the learner build cannot compare by digest yet"
+            )
+
+
+def fingerprint(ex: Exercise) -> dict:
+    """What the learner build's visible check of ``ex`` needs (see the module docstring).
+
+    Runs in the full build, on the course data, as the visible check would."""
+    db = "library"
+    values = design_checks.draw_values(ex, False) if ex.draw else {}
+    tables, shapes = _reference(ex, db, values)  # also tries the probes with these values
+    out: dict = {"tables": list(tables), "shapes": {}}
+    for name in tables:
+        shape = shapes[name.casefold()]
+        item: dict = {"name": shape.name, "columns": [list(c) for c in shape.columns]}
+        if not ex.design:
+            _no_noise(ex, shape)
+            item["pk"] = stored.digest(list(shape.pk)) if shape.pk else None
+            item["fks"] = sorted([list(cols), target] for cols, target in shape.fks)
+            item["contents"] = _table_print(shape.data) if ex.contents else None
+        out["shapes"][name.casefold()] = item
+    if ex.draw:
+        out["draw"] = dict(values)
+    if not ex.design and any(m.sql for m in ex.mistakes):
+        out["mistakes"] = []
+        for mistake, states in _mistake_states(ex, db, tables):
+            for shape in states.values():
+                _no_noise(ex, shape)
+            out["mistakes"].append(
+                {
+                    "tag": mistake.tag,
+                    "tables": {
+                        name.casefold(): _state_digest(states[name.casefold()])
+                        if name.casefold() in states
+                        else None
+                        for name in tables
+                    },
+                }
+            )
+    if ex.same_as or ex.stored_once:
+        con = _environment(ex, db)
+        try:
+            expected, listed = design_checks.facts(con, ex)
+        finally:
+            con.close()
+        out["same_as"] = [
+            {
+                "sql": sql,
+                "message": message,
+                "expected": _table_print(table_from_rows(names, types, rows)),
+            }
+            for (sql, _want, message), (names, types, rows) in zip(
+                ex.same_as, expected, strict=True
+            )
+        ]
+        for values_ in listed:
+            if not all(isinstance(v, str) for v in values_):
+                raise BankError(f"{ex.qid}: stored_once facts must be text to be stored")
+        out["stored_once"] = [
+            {"message": message, "facts": list(values_)}
+            for (_sql, message), values_ in zip(ex.stored_once, listed, strict=True)
+        ]
+    return out
+
+
+def _diff_stored(learner: Table, want: dict, strict: bool) -> Diff:
+    """``results.compare(learner, ref, Spec(names=...))`` against the digests of ``ref``.
+
+    The same stages in the same order (columns, row count, values; no order, no tolerance: see
+    the module docstring), so the same :class:`Diff` and so the same sentence."""
+    names = want["names"]
+    ncols = len(names)
+    if learner.ncols != ncols:
+        return Diff("columns", "count", {"have": learner.ncols, "want": ncols})
+    identity = list(range(ncols))
+    by_name = _name_mapping(learner.names, names)
+    content_ok = False
+    if strict:
+        if by_name is None:
+            mine = {x.casefold() for x in learner.names}
+            theirs = {x.casefold() for x in names}
+            missing = [n for n in names if n.casefold() not in mine]
+            extra = [n for n in learner.names if n.casefold() not in theirs]
+            return Diff("columns", "names", {"missing": missing, "extra": extra})
+        mapping = by_name
+    elif by_name is not None:
+        mapping = by_name
+    else:
+        mapping, content_ok = identity, True
+    if learner.nrows != want["nrows"]:
+        return Diff("rows", "count", {"have": learner.nrows, "want": want["nrows"]})
+    if learner.truncated:
+        return Diff("rows", "too_many", {"have": learner.nrows, "want": want["nrows"]})
+    with gc_paused():
+        if stored.digest(sorted(_project(learner.rows, mapping))) == want["rows"]:
+            return Diff(None)
+        if content_ok:
+            better = _content_mapping_stored(learner, want)
+            if better is not None and better != mapping:
+                if stored.digest(sorted(_project(learner.rows, better))) == want["rows"]:
+                    return Diff(None)
+        return _diagnose_stored(learner, want, mapping)
+
+
+def _content_mapping_stored(learner: Table, want: dict):
+    used, out = set(), []
+    columns = [stored.digest(sorted(_column(learner.rows, i))) for i in range(learner.ncols)]
+    for j, family in enumerate(want["families"]):
+        order = [j] + [i for i in range(learner.ncols) if i != j]
+        for i in order:
+            if i in used or not compatible(learner.families[i], family):
+                continue
+            if columns[i] == want["columns"][j]:
+                used.add(i)
+                out.append(i)
+                break
+        else:
+            return None
+    return out
+
+
+def _diagnose_stored(learner: Table, want: dict, mapping) -> Diff:
+    for j, i in enumerate(mapping):
+        if not compatible(learner.families[i], want["families"][j]):
+            return Diff(
+                "values",
+                "types",
+                {
+                    "position": i + 1,
+                    "name": learner.names[i],
+                    "have": learner.families[i],
+                    "want": want["families"][j],
+                },
+            )
+    for j, i in enumerate(mapping):
+        if stored.digest(sorted(_column(learner.rows, i))) != want["columns"][j]:
+            return Diff("values", "column", {"position": i + 1, "name": learner.names[i]})
+    return Diff("values", "pairing", {})
+
+
+def _contents_stored(mine: Shape, name: str, want: dict) -> str | None:
+    """``shapes.compare_contents`` against stored digests: the same sentences."""
+    diff = _diff_stored(mine.data, want, strict=True)
+    if diff.ok:
+        return None
+    if diff.stage == "rows":
+        have, wanted = diff.info["have"], diff.info["want"]
+        return (
+            f"Table {name} holds {messages.plural(have, 'row')}; expected "
+            f"{messages.number(wanted)}: check your INSERT (and DELETE) statements."
+        )
+    column = diff.info.get("name")
+    where = f" in column {column}" if column else ""
+    return (
+        f"Table {name} has the right number of rows, but some values{where} are not the "
+        "expected ones: check your INSERT and UPDATE statements."
+    )
+
+
+def _stored_shape(item: dict, mine: Shape | None = None) -> Shape:
+    """The reference's shape as far as the stored entry knows it (no rows).
+
+    The key is stored as a digest: when the learner's key has that digest it stands in for the
+    reference's, else a key no table has does (``compare_keys`` only shows the learner's)."""
+    pk: tuple = ()
+    if item.get("pk"):
+        mine_pk = tuple(mine.pk) if mine is not None else ()
+        pk = mine_pk if mine_pk and stored.digest(list(mine_pk)) == item["pk"] else ("\x00",)
+    fks = frozenset((tuple(cols), target) for cols, target in item.get("fks") or ())
+    columns = tuple((c, t) for c, t in item["columns"])
+    return Shape(item["name"], columns, pk, fks, None)
+
+
+def _named_mistake_stored(ex: Exercise, st: dict, con, tables: list, hidden: bool):
+    if ex.design or not st.get("mistakes"):
+        return None
+    present = {n.casefold(): n for n in table_names(con)}
+    if any(name.casefold() not in present for name in tables):
+        return None
+    mine = {
+        name.casefold(): _state_digest(shape_of(con, present[name.casefold()])) for name in tables
+    }
+    for item in st["mistakes"]:
+        states = item["tables"]
+        if all(states.get(name.casefold()) == mine[name.casefold()] for name in tables):
+            mistake = next((m for m in ex.mistakes if m.tag == item["tag"]), None)
+            if mistake is None:
+                raise BankError(f"{ex.qid}: the stored mistake {item['tag']} is not in the bank")
+            return failed(ex, mistake.message, "contents", mistake.tag, hidden=hidden)
+    return None
+
+
+def _lossless_stored(con, items: list) -> str | None:
+    """``design_checks.lossless_problem`` against the stored digests of the expected rows."""
+    for item in items:
+        sql, message = item["sql"], item["message"]
+        try:
+            cur = con.execute(sql)
+        except _Error as exc:
+            return f"{message} ({messages.sql_error(str(exc), sql)[1]})"
+        mine = table_from_rows(
+            [d[0] for d in cur.description], [d[1] for d in cur.description], cur.fetchall()
+        )
+        if not _diff_stored(mine, item["expected"], strict=False).ok:
+            return message
+    return None
+
+
+def _evaluate_stored(
+    ex: Exercise, st: dict, raw_answer, *, hidden: bool = False, scratch: bool = False
+) -> Result:
+    """The learner build's visible check: :func:`evaluate_state` against the stored entry.
+
+    Never reads ``ex.reference``, a mistake's SQL or the shadow database; the same stages in the
+    same order as the full build, so the same verdicts and sentences."""
+    if hidden:
+        from course.check.api import HIDDEN_ELSEWHERE
+
+        return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+    db = "library"
+    values = dict(st.get("draw") or {})
+    tables = list(st["tables"])
+    items = st["shapes"]
+    same_as = st.get("same_as") or []
+    facts = [(f["message"], f["facts"]) for f in st.get("stored_once") or []]
+    answer = read_answer(raw_answer)
+    before = set()
+    if scratch:
+        from course import db as course_db
+
+        con = course_db.scratch()
+    else:
+        if answer.form not in ("sql", "text"):
+            return failed(
+                ex,
+                "This question wants your SQL statements (CREATE TABLE ..., INSERT ...) as text "
+                "in quotes.",
+                "runs",
+                "answer",
+            )
+        con = _environment(ex, db)
+        before = set(table_names(con))
+        script = answer.sql if answer.sql is not None else answer.scalar
+        try:
+            _run_script(con, script, ex.allow_statements)
+        except SqlProblem as problem:
+            con.close()
+            return failed(ex, problem.sentence, "runs", problem.tag)
+    views = set()
+    try:
+        present = {n.casefold(): n for n in table_names(con)}
+        views = {
+            r[0].casefold()
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND NOT internal"
+            ).fetchall()
+        }
+        mine = {}
+        for name in tables:
+            if name.casefold() not in present:
+                sentence = f"There is no table called {name}: check the name in CREATE TABLE."
+                return failed(ex, sentence, "schema")
+            if ex.design:
+                mine[name] = _columns_only(con, present[name.casefold()])
+            else:
+                mine[name] = shape_of(con, present[name.casefold()])
+        for name in tables:
+            ref = _stored_shape(items[name.casefold()])
+            if ex.design:
+                problem = _design_columns(mine[name], ref)
+            else:
+                problem = compare_columns(mine[name], ref, ex)
+            if problem:
+                named = _named_mistake_stored(ex, st, con, tables, False)
+                return named or failed(ex, problem, "schema")
+        if (same_as or facts) and not scratch:
+            design_checks.empty_tables(con, sorted(before))
+            problem = _lossless_stored(con, same_as)
+            if problem:
+                return failed(ex, problem, "lossless")
+            problem = design_checks.facts_problem(con, facts, before)
+            if problem:
+                return failed(ex, problem, "stored_once")
+        fill = design_checks.fill
+        if ex.design:
+            for probe in ex.accept:
+                if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
+                    return failed(ex, fill(probe.message, values), "constraints", probe.tag)
+        for probe in ex.reject:
+            outcome = _probe(con, fill(probe.sql, values), fill(probe.given, values))
+            if outcome is None:
+                return failed(ex, _given_refused(probe, values), "constraints", "given")
+            if outcome:
+                return failed(ex, fill(probe.message, values), "constraints", probe.tag)
+        for probe in () if ex.design else ex.accept:
+            if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
+                return failed(ex, fill(probe.message, values), "constraints", probe.tag)
+        for name in tables:
+            if ex.design:
+                continue
+            problem = compare_keys(mine[name], _stored_shape(items[name.casefold()], mine[name]))
+            if problem:
+                named = _named_mistake_stored(ex, st, con, tables, False)
+                return named or failed(ex, problem, "schema")
+        if ex.contents:
+            for name in tables:
+                item = items[name.casefold()]
+                if item.get("contents") is None:
+                    raise BankError(f"{ex.qid}: the learner build stores no contents of {name}")
+                problem = _contents_stored(mine[name], item["name"], item["contents"])
+                if problem:
+                    named = _named_mistake_stored(ex, st, con, tables, False)
+                    return named or failed(ex, problem, "contents")
+    finally:
+        con.close()
+    if ex.design:
+        return passed(ex, f"your design ({', '.join(tables)}) keeps out every bad row tried.")
+    if len(tables) == 1:
+        what = "view" if tables[0].casefold() in views else "table"
+        return passed(ex, f"your {what} {tables[0]} is right.")
+    return passed(ex, f"your tables {', '.join(tables)} are right.")
+
+
 def evaluate_state(
     ex: Exercise, raw_answer, *, hidden: bool = False, scratch: bool = False
 ) -> Result:
     """Check a state exercise (see the module docstring); returns a :class:`Result`."""
+    st = stored.entry(ex)
+    if st is not None:  # the learner build: no reference, no mistake SQL, no shadow data
+        return _evaluate_stored(ex, st, raw_answer, hidden=hidden, scratch=scratch)
     db = "shadow" if hidden else "library"
     values = design_checks.draw_values(ex, hidden) if ex.draw else {}
     tables, shapes = _reference(ex, db, values)
