@@ -23,8 +23,8 @@ import yaml
 
 from course import check, config
 from course.check import database, design_checks, state_checks, stored
-from course.check.api import HIDDEN_ELSEWHERE
 from course.check.bank import bank_paths, load_bank
+from course.check.state_checks import HIDDEN_ELSEWHERE
 from course.grading import learner
 
 TEST_BANK = (fx.FIXTURES / "banks" / "90-check-lab.yml").resolve()
@@ -439,6 +439,13 @@ def test_a_blank_answer_fails_and_a_correct_one_passes(bank, staged, data_dir, m
             assert hidden.sentence == HIDDEN_ELSEWHERE
             direct = state_checks.evaluate_state(ex, "SELECT 1", hidden=True)
             assert direct.sentence == HIDDEN_ELSEWHERE and not direct.passed
+
+
+def test_the_hidden_sentence_is_the_one_the_api_gives():
+    from course.check import api
+
+    said = getattr(api, "HIDDEN_ELSEWHERE", None)
+    assert said in (None, HIDDEN_ELSEWHERE)
 
 
 @needs_data
