@@ -10,7 +10,15 @@ return one.
 
 from __future__ import annotations
 
-from course.check import database, guard, model_checks, progress, python_checks, state_checks
+from course.check import (
+    database,
+    guard,
+    model_checks,
+    progress,
+    python_checks,
+    state_checks,
+    stored,
+)
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
 from course.check.bank import BankError, Exercise, find_exercise, label_for
@@ -36,6 +44,12 @@ __all__ = [
 ]
 
 _print = print
+
+#: What a hidden check says in a learner build, which holds no hidden data or reference.
+HIDDEN_ELSEWHERE = (
+    "Hidden checks run when your instructor grades this notebook; the visible check above is "
+    "what you can run here."
+)
 _HINTS_SHOWN: dict[str, int] = {}
 
 
@@ -59,6 +73,8 @@ def evaluate(
         )
         return failed(ex, sentence, "setup", hidden=hidden)
     try:
+        if hidden and stored.entry(ex) is not None:
+            return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
         if ex.kind == "state":
             return evaluate_state(ex, answer, hidden=hidden, scratch=scratch)
         if ex.kind == "value":

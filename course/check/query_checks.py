@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from course.check import database
+from course.check import database, stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.answers import read_answer, resultset_frame
 from course.check.bank import BankError, Exercise
@@ -20,11 +20,18 @@ from course.check.cells import Table, cell
 from course.check.database import SqlProblem
 from course.check.explain import describe, fill_message, first_difference
 from course.check.feedback import Result, failed, passed
+from course.check.fingerprint import StoredTable, compare_stored
+from course.check.fingerprint import fingerprint as table_fingerprint
 from course.check.messages import number, plural
 from course.check.results import Spec, compare, same_cell
-from course.check.sqltext import diagnose, strip_comments, typed_in_literals
+from course.check.sqltext import (
+    diagnose,
+    reference_features,
+    strip_comments,
+    typed_in_literals,
+)
 
-__all__ = ["evaluate_query", "evaluate_value", "reference", "learner_table"]
+__all__ = ["evaluate_query", "evaluate_value", "reference", "learner_table", "fingerprint"]
 
 NOT_A_QUERY = (
     "The hidden check re-runs your query on a second copy of the data, so your answer must be "
@@ -154,19 +161,33 @@ def _matching_mistake(ex: Exercise, mine: Table, db: str, spec: Spec, ref: Table
             theirs = database.cached_select(mistake.sql, db)
         except SqlProblem:
             continue
-        if mine.nrows == 0 and theirs.nrows == 0 and not _shows(mistake, sql):
-            continue
-        candidates.append((mistake, theirs))
-    for mistake, theirs in candidates:
-        if compare(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
+
+        def ordering_only(theirs=theirs):
+            unordered = replace(_mistake_spec(spec, theirs.ncols), ordered=False)
+            return compare(theirs, ref, unordered).ok
+
+        candidates.append((mistake, theirs, ordering_only))
+    return _pick_mistake(candidates, mine, spec, sql, compare)
+
+
+def _pick_mistake(candidates, mine, spec: Spec, sql, cmp):
+    """The first listed mistake (``(mistake, its result, ordering_only())``) the answer makes;
+    ``cmp`` compares the learner's result with a mistake's (a Table, or a stored fingerprint)."""
+    candidates = [
+        (mistake, theirs, only)
+        for mistake, theirs, only in candidates
+        if not (mine.nrows == 0 and theirs.nrows == 0 and not _shows(mistake, sql))
+    ]
+    for mistake, theirs, _only in candidates:
+        if cmp(mine, theirs, _mistake_spec(spec, theirs.ncols)).ok:
             return mistake
     if not spec.ordered:
         return _by_text(candidates, mine, sql)
-    for mistake, theirs in candidates:
-        unordered = replace(_mistake_spec(spec, theirs.ncols), ordered=False)
-        if compare(theirs, ref, unordered).ok:
+    for mistake, theirs, ordering_only in candidates:
+        if ordering_only():
             continue  # an ordering mistake: it must match in order, as above
-        if compare(mine, theirs, unordered).ok:
+        unordered = replace(_mistake_spec(spec, theirs.ncols), ordered=False)
+        if cmp(mine, theirs, unordered).ok:
             return mistake
     return _by_text(candidates, mine, sql)
 
@@ -177,7 +198,7 @@ def _by_text(candidates, mine: Table, sql: str | None):
     Some mistakes give a result that depends on how the database breaks ties (ROW_NUMBER or
     NTILE without a tie-break, LAG over no order): the learner's rows need not equal the listed
     mistake's rows, so the text of the answer names the mistake, and the shape confirms it."""
-    for mistake, theirs in candidates:
+    for mistake, theirs, _only in candidates:
         if (
             mistake.text
             and mine.nrows == theirs.nrows
@@ -190,6 +211,9 @@ def _by_text(candidates, mine: Table, sql: str | None):
 
 def evaluate_query(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
     """Check a query exercise; returns a :class:`Result` (never prints, never raises on answers)."""
+    entry = stored.entry(ex)
+    if entry is not None:
+        return _evaluate_stored_query(ex, entry, raw_answer)
     db = "shadow" if hidden else "library"
     ref = reference(ex, db)
     answer = read_answer(raw_answer)
@@ -248,7 +272,9 @@ def _parse_number(text: str):
     return None
 
 
-def _same_value(ex: Exercise, mine: tuple, want: tuple) -> bool:
+def _same_value(ex: Exercise, mine: tuple, want) -> bool:
+    if isinstance(want, _StoredValue):
+        return want.matches(mine)
     if mine[0] == 4 and want[0] == 4 and ex.text_match != "exact":
         return mine[1].strip().casefold() == want[1].strip().casefold()
     return same_cell(mine, want, ex.spec.tolerance)
@@ -267,9 +293,13 @@ def _shown(key: tuple) -> str:
 
 def evaluate_value(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
     """Check a value exercise: one number or piece of text against the reference's single value."""
+    entry = stored.entry(ex)
     db = "shadow" if hidden else "library"
-    ref = reference(ex, db)
-    want = _scalar_of(ref)
+    if entry is not None:
+        ref, want = _ONE_BY_ONE, _StoredValue(entry["want"], ex)
+    else:
+        ref = reference(ex, db)
+        want = _scalar_of(ref)
     if want is None:
         raise BankError(f"The reference of {ex.qid} must give one row with one column.")
     answer = read_answer(raw_answer)
@@ -316,8 +346,11 @@ def evaluate_value(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
     if _same_value(ex, mine, want):
         note = " on a second copy of the data too" if hidden else ""
         return passed(ex, f"correct{note}.", hidden=hidden)
-    for mistake in ex.mistakes:
-        if mistake.has_value:
+    for index, mistake in enumerate(ex.mistakes):
+        if entry is not None:
+            stored_mistake = entry["mistakes"][index]
+            theirs = None if stored_mistake is None else _StoredValue(stored_mistake, ex)
+        elif mistake.has_value:
             theirs = cell(mistake.value)
         elif mistake.sql is not None:
             try:
@@ -341,3 +374,149 @@ def evaluate_value(ex: Exercise, raw_answer, *, hidden: bool = False) -> Result:
 
 def _lower(sentence: str) -> str:
     return sentence[0].lower() + sentence[1:]
+
+
+# -- the learner build: stored results instead of references (course.check.stored) -------------
+
+#: A value exercise's reference result is one row and one column (what its messages may say).
+_ONE_BY_ONE = StoredTable(
+    {
+        "names": ["value"],
+        "families": ["other"],
+        "nrows": 1,
+        "truncated": False,
+        "reads_tables": True,
+        "loose": [],
+        "columns": [],
+        "rows": {},
+    }
+)
+
+
+def _stored_scalar(key: tuple, ex: Exercise) -> dict:
+    """How a value exercise's expected value (or a listed mistake's) is stored: a digest, unless
+    a tolerance or decimals make the check compare numbers within a margin."""
+    family = key[0]
+    if family == 4 and ex.text_match != "exact":
+        return {"family": 4, "fold": stored.digest(key[1].strip().casefold())}
+    if family == 2:
+        whole = type(key[1]) is int or (
+            isinstance(key[1], float) and key[1].is_integer() and abs(key[1]) < 2**53
+        )
+        if whole and not ex.spec.tolerance:
+            return {"family": 2, "digest": stored.digest([2, int(key[1])])}
+        from course.check.fingerprint import _rounded
+
+        return {"family": 2, "number": _rounded(key, ex.spec.tolerance)}
+    return {"family": family, "digest": stored.digest(list(key))}
+
+
+class _StoredValue:
+    """An expected value read back from the learner build; ``[0]`` is its family, as for a key."""
+
+    def __init__(self, data: dict, ex: Exercise):
+        self.data = data
+        self.tolerance = ex.spec.tolerance
+
+    def __getitem__(self, index):
+        if index == 0:
+            return self.data["family"]
+        raise IndexError("a stored value shows its family only")
+
+    def matches(self, mine: tuple) -> bool:
+        data = self.data
+        if "fold" in data:
+            return mine[0] == 4 and stored.digest(mine[1].strip().casefold()) == data["fold"]
+        if "number" in data:
+            return same_cell(mine, tuple(data["number"]), self.tolerance)
+        if data["family"] == 2:
+            from course.check.fingerprint import _exact
+
+            return stored.digest(list(_exact(mine))) == data["digest"]
+        return stored.digest(list(mine)) == data["digest"]
+
+
+def fingerprint(ex: Exercise) -> dict:
+    """What the learner build stores for a query or value exercise, computed on the course data.
+
+    Query: the reference result's fingerprint (:mod:`course.check.fingerprint`), the features of
+    the reference's text that :func:`~course.check.sqltext.diagnose` reads, and per listed mistake
+    its result's fingerprint (None when it has no SQL or does not run) and whether it differs
+    from the reference only in order.  Value: the expected value and each mistake's, as digests
+    (numbers within a tolerance: rounded far below it).
+    """
+    ref = reference(ex, "library")
+    if ex.kind == "value":
+        want = _scalar_of(ref)
+        if want is None:
+            raise BankError(f"The reference of {ex.qid} must give one row with one column.")
+        mistakes = []
+        for mistake in ex.mistakes:
+            theirs = None
+            if mistake.has_value:
+                theirs = cell(mistake.value)
+            elif mistake.sql is not None:
+                try:
+                    theirs = _scalar_of(database.cached_select(mistake.sql, "library"))
+                except SqlProblem:
+                    theirs = None
+            mistakes.append(None if theirs is None else _stored_scalar(theirs, ex))
+        return {"want": _stored_scalar(want, ex), "mistakes": mistakes}
+    spec = replace(ex.spec, order_by=_order_indexes(ex, ref))
+    mistakes = []
+    for mistake in ex.mistakes:
+        if mistake.sql is None:
+            mistakes.append(None)
+            continue
+        try:
+            theirs = database.cached_select(mistake.sql, "library")
+        except SqlProblem:
+            mistakes.append(None)
+            continue
+        mspec = _mistake_spec(spec, theirs.ncols)
+        data = table_fingerprint(
+            theirs,
+            tolerance=spec.tolerance,
+            order_keys=mspec.order_by if spec.ordered else None,
+        )
+        unordered = replace(mspec, ordered=False)
+        data["ordering_only"] = bool(spec.ordered and compare(theirs, ref, unordered).ok)
+        mistakes.append(data)
+    return {
+        "result": table_fingerprint(
+            ref, tolerance=spec.tolerance, order_keys=spec.order_by if spec.ordered else None
+        ),
+        "features": reference_features(ex.reference),
+        "mistakes": mistakes,
+    }
+
+
+def _evaluate_stored_query(ex: Exercise, entry: dict, raw_answer) -> Result:
+    """:func:`evaluate_query`'s visible check against the stored fingerprint (learner build)."""
+    ref = StoredTable(entry["result"])
+    answer = read_answer(raw_answer)
+    try:
+        mine = learner_table(answer, "library", hidden=False)
+    except SqlProblem as problem:
+        return failed(ex, problem.sentence, "runs", problem.tag)
+    if ref.reads_tables and not mine.reads_tables and answer.sql is not None:
+        return failed(ex, NO_TABLE, "runs", "literal")
+    spec = replace(ex.spec, order_by=_order_indexes(ex, ref))
+    diff = compare_stored(mine, ref, spec)
+    if diff.ok:
+        shape = f"{plural(ref.nrows, 'row')}, {plural(ref.ncols, 'column')}"
+        return passed(ex, f"correct ({shape}).")
+    candidates = []
+    for mistake, data in zip(ex.mistakes, entry["mistakes"], strict=True):
+        if data is None:
+            continue
+        only = bool(data.get("ordering_only"))
+        candidates.append((mistake, StoredTable(data), lambda only=only: only))
+    mistake = _pick_mistake(candidates, mine, spec, answer.sql, compare_stored)
+    if mistake is not None:
+        sentence = fill_message(mistake.message, mine, ref)
+        return failed(ex, sentence, diff.stage, mistake.tag)
+    rule = diagnose(answer.sql, diff, mine, ref, features=entry["features"])
+    if rule is not None:
+        return failed(ex, rule[1], diff.stage, rule[0])
+    return failed(ex, describe(diff, mine, ref, answer.sql), diff.stage, diff.stage)

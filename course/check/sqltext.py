@@ -93,12 +93,33 @@ def _like_patterns(sql: str):
     ]
 
 
-def diagnose(sql: str | None, diff, mine, ref, reference_sql: str) -> tuple[str, str] | None:
-    """``(tag, sentence)`` when the answer's text explains why its result is wrong, else None."""
+def reference_features(reference_sql: str) -> dict:
+    """What :func:`diagnose` needs to know of the reference's text -- never the text itself, so a
+    learner build can store it: whether it tests IS [NOT] NULL, uses a *, its first LIKE/ILIKE
+    (operator and whether the pattern starts with %), whether it ends in LIMIT, how many ORDER BY
+    keys it has, and whether it counts."""
+    ref_code = _code(reference_sql or "")
+    like = _like_patterns(reference_sql or "")
+    return {
+        "is_null": bool(re.search(r"\bis\s+(not\s+)?null\b", ref_code, _I)),
+        "star": "*" in (reference_sql or ""),
+        "like": [like[0][0], like[0][1].startswith("%")] if like else None,
+        "limit": _limit(ref_code) is not None,
+        "order_keys": len(_order_keys(ref_code)),
+        "counts": bool(re.search(r"\bcount\s*\(", ref_code, _I)),
+    }
+
+
+def diagnose(
+    sql: str | None, diff, mine, ref, reference_sql: str | None = None, *, features=None
+) -> tuple[str, str] | None:
+    """``(tag, sentence)`` when the answer's text explains why its result is wrong, else None.
+
+    The reference is known by its :func:`reference_features` (given, or read from its text)."""
     if not sql:
         return None
+    feats = features if features is not None else reference_features(reference_sql or "")
     code = _code(sql)
-    ref_code = _code(reference_sql or "")
     raw = strip_comments(sql)
     have = mine.nrows if mine is not None else None
     want = ref.nrows if ref is not None else None
@@ -122,24 +143,23 @@ def diagnose(sql: str | None, diff, mine, ref, reference_sql: str) -> tuple[str,
             "value: to find missing (NULL) values, write IS NULL without quotes.",
         )
     blank = re.search(r"(?<![<>!])=\s*''(?!')", raw)
-    if blank and re.search(r"\bis\s+(not\s+)?null\b", ref_code, _I):
+    if blank and feats["is_null"]:
         return (
             "blank_not_null",
             "'' is an empty piece of text, which is not the same as a missing (NULL) value: to "
             "find missing values, write IS NULL.",
         )
     for op, pattern in _like_patterns(sql):
-        if "*" in pattern and "*" not in reference_sql:
+        if "*" in pattern and not feats["star"]:
             return (
                 "star_wildcard",
                 f"In SQL the wildcard of {op} is %, not * (the * of catalog searches is an "
                 f"ordinary character here): write '{pattern.replace('*', '%')}'.",
             )
-    ref_like = _like_patterns(reference_sql or "")
-    if ref_like:
-        ref_op, ref_pattern = ref_like[0]
+    if feats["like"]:
+        ref_op, ref_anywhere = feats["like"]
         for op, pattern in _like_patterns(sql):
-            if ref_pattern.startswith("%") and not pattern.startswith("%") and pattern:
+            if ref_anywhere and not pattern.startswith("%") and pattern:
                 return (
                     "like_anchor",
                     f"The pattern '{pattern}' matches only text that starts with "
@@ -159,8 +179,7 @@ def diagnose(sql: str | None, diff, mine, ref, reference_sql: str) -> tuple[str,
                     "capitals (library, Library, LIBRARY): use ILIKE to ignore capitals.",
                 )
     limit = _limit(code)
-    ref_limit = _limit(ref_code)
-    if diff.stage == "rows" and limit is not None and have == limit and ref_limit is None:
+    if diff.stage == "rows" and limit is not None and have == limit and not feats["limit"]:
         return (
             "limit",
             f"Your query stops at LIMIT {limit}, so it shows {number(limit)} of the "
@@ -170,8 +189,8 @@ def diagnose(sql: str | None, diff, mine, ref, reference_sql: str) -> tuple[str,
     if (
         diff.stage in ("values", "order")
         and limit is not None
-        and ref_limit is not None
-        and 0 < len(_order_keys(code)) < len(_order_keys(ref_code))
+        and feats["limit"]
+        and 0 < len(_order_keys(code)) < feats["order_keys"]
     ):
         first = _order_keys(code)[0].split()[0]
         return (
@@ -185,7 +204,7 @@ def diagnose(sql: str | None, diff, mine, ref, reference_sql: str) -> tuple[str,
         ref is not None
         and ref.nrows == 1
         and ref.ncols == 1
-        and re.search(r"\bcount\s*\(", ref_code, _I)
+        and feats["counts"]
         and not re.search(r"\bcount\s*\(", code, _I)
     )
     if star and wants_count:

@@ -45,8 +45,10 @@ def _kind_module(kind: str):
     }[kind]
 
 
-def fingerprint_bank(bank_path) -> dict:
-    """``{qid: entry}`` for every exercise of the bank, computed on the course (or demo) data."""
+def fingerprint_bank(bank_path, *, kinds=None) -> dict:
+    """``{qid: entry}`` for every exercise of the bank, computed on the course (or demo) data.
+
+    ``kinds``: only exercises of these kinds (tests of one kind's learner path); default all."""
     from course import check
 
     bank_path = Path(bank_path)
@@ -56,6 +58,8 @@ def fingerprint_bank(bank_path) -> dict:
     try:
         out = {}
         for qid, ex in load_bank(bank_path).items():
+            if kinds is not None and ex.kind not in kinds:
+                continue
             module = _kind_module(ex.kind)
             make = getattr(module, "fingerprint", None)
             if make is None:
@@ -83,11 +87,13 @@ def strip_bank(data: dict) -> dict:
     return data
 
 
-def stage_bank(bank_path, out_dir) -> Path:
-    """Write the stripped bank and its stored results into ``out_dir``; return the new bank path."""
+def stage_bank(bank_path, out_dir, *, kinds=None) -> Path:
+    """Write the stripped bank and its stored results into ``out_dir``; return the new bank path.
+
+    ``kinds``: store only exercises of these kinds (the others then have no stored entry)."""
     bank_path = Path(bank_path)
     out_dir = Path(out_dir)
-    entries = fingerprint_bank(bank_path)
+    entries = fingerprint_bank(bank_path, kinds=kinds)
     data = yaml.safe_load(bank_path.read_text(encoding="utf-8"))
     target = out_dir / bank_path.name
     out_dir.mkdir(parents=True, exist_ok=True)
