@@ -45,11 +45,6 @@ __all__ = [
 
 _print = print
 
-#: What a hidden check says in a learner build, which holds no hidden data or reference.
-HIDDEN_ELSEWHERE = (
-    "Hidden checks run when your instructor grades this notebook; the visible check above is "
-    "what you can run here."
-)
 _HINTS_SHOWN: dict[str, int] = {}
 
 
@@ -74,7 +69,7 @@ def evaluate(
         return failed(ex, sentence, "setup", hidden=hidden)
     try:
         if hidden and stored.entry(ex) is not None:
-            return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+            return failed(ex, stored.HIDDEN_ELSEWHERE, "setup", hidden=True)
         if ex.kind == "state":
             return evaluate_state(ex, answer, hidden=hidden, scratch=scratch)
         if ex.kind == "value":
@@ -181,3 +176,4 @@ def clear_cache() -> None:
     state_checks.clear_cache()
     model_checks.clear_cache()
     python_checks.clear_cache()
+    stored.clear_cache()

@@ -24,13 +24,27 @@ from pathlib import Path
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import blake2b
 
-__all__ = ["EXPECTED_DIR", "expected_path", "entry", "is_learner_build", "digest", "clear_cache"]
+__all__ = [
+    "EXPECTED_DIR",
+    "HIDDEN_ELSEWHERE",
+    "expected_path",
+    "entry",
+    "is_learner_build",
+    "digest",
+    "clear_cache",
+]
 
 #: Folder (beside the banks) that holds the stored expected results of a learner build.
 EXPECTED_DIR = "expected"
 #: Bumped when the stored format changes; a file with another version is refused.
 FORMAT = 1
 _PERSON = b"tsdl-expected"
+
+#: What a hidden check says in a learner build, which holds no hidden data or reference.
+HIDDEN_ELSEWHERE = (
+    "Hidden checks run when your instructor grades this notebook; the visible check above is "
+    "what you can run here."
+)
 
 _CACHE: dict[str, tuple[tuple, dict]] = {}
 
