@@ -276,11 +276,12 @@ def main() -> int:
                 f"\nevery exercise's first right answer ({len(every)}), warm median of 5: "
                 f"learner build median {_ms(statistics.median(w[0] for w in warm)):.1f} ms, "
                 f"full build median {_ms(statistics.median(w[1] for w in warm)):.1f} ms; "
-                f"over the goal: {len(over)} in the learner build, {len(over_full)} in the full build"
+                f"over the goal: {len(over)} in the learner build, {len(over_full)} in the full"
             )
             for lw, fw, qid, kind in warm[:8]:
                 print(
-                    f"  slowest: {qid:7} {kind:7} learner {_ms(lw):7.1f} ms   full {_ms(fw):7.1f} ms"
+                    f"  slowest: {qid:7} {kind:7} learner {_ms(lw):7.1f} ms"
+                    f"   full {_ms(fw):7.1f} ms"
                 )
             differ = [
                 c["qid"]
