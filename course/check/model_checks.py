@@ -26,6 +26,19 @@ back.  The hidden check repeats the full comparison at grading time on a fresh r
 The answer must be a ``str``; it is copied to an exact ``str`` with the base type's own slot before
 it is read, and every function here runs on the builtins captured at import, so an answer object
 with clever methods or a rebound builtin cannot change the outcome.
+
+**Learner build** (issue 14; :func:`fingerprint` writes, :mod:`course.check.stored` reads): the
+bank holds no designs, no mistake models, and none of ``synonyms``, ``identifiers`` or ``explain``
+(their keys name parts of the answer).  Stored per design, in the order the full build tries
+them (reference, alternatives), and per listed mistake: every name the comparison matches as a
+hash of its normalised form (salted with the exercise), the synonym tables and other valid
+identifiers in hashed form, the cardinalities, and the explain sentences keyed by hashed
+elements.  A design's own spelling is kept only where one of today's sentences prints it: a
+missing entity, identifier or attribute the bank does not explain, and both ends of each
+relationship (the cardinality sentences name them); a mistake's design keeps none.  The learner
+path (:func:`_compare_stored`) runs the same comparison on these hashes and gives the same
+verdict and sentence (``tests/test_learner_python_model.py``); its hidden check only says that
+hidden checks run at grading time.
 """
 
 from __future__ import annotations
@@ -33,13 +46,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from course.check import stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import plain_str
 from course.check.bank import BankError, Exercise
 from course.check.erdiagram import MANY, Model, ModelTextError, card_words, parse
 from course.check.feedback import Result, failed, passed
 
-__all__ = ["evaluate_model", "read_model", "compare", "Difference", "STAGES", "clear_cache"]
+__all__ = [
+    "evaluate_model",
+    "read_model",
+    "compare",
+    "fingerprint",
+    "Difference",
+    "STAGES",
+    "clear_cache",
+    "LEARNER_STRIP",
+]
+
+#: Bank fields a learner build drops besides the designs and mistakes' models: the names they
+#: hold (synonyms of the design's names, other valid identifiers, the elements explained) are
+#: stored hashed instead, per design (see :func:`fingerprint`).
+LEARNER_STRIP = ("synonyms", "explain", "identifiers")
+#: What a hidden check says in a learner build (the same sentence as ``course.check.api``).
+HIDDEN_ELSEWHERE = (
+    "Hidden checks run when your instructor grades this notebook; the visible check above is "
+    "what you can run here."
+)
 
 #: The fixed order of comparison (also the tags of the generic failures).
 STAGES = ("entities", "identifiers", "attributes", "relationships", "cardinality")
@@ -293,15 +326,33 @@ def compare(mine: Model, design: Model, ex: Exercise) -> Difference | None:
 
 
 def evaluate_model(ex: Exercise, answer, *, hidden: bool = False) -> Result:
-    """Check a model exercise: read the learner's erDiagram text, compare it with the designs."""
-    designs, mistakes = _designs(ex)
+    """Check a model exercise: read the learner's erDiagram text, compare it with the designs
+    (full build) or with the designs stored in hashed form (learner build, :func:`fingerprint`)."""
+    st = stored.entry(ex)
+    if st is not None:
+        if hidden:
+            return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+        designs = [_Stored(ex, d) for d in st["designs"]]
+        mistakes = []
+        for kept in st.get("mistakes", ()):
+            index = kept["i"]
+            if index >= len(ex.mistakes) or ex.mistakes[index].tag != kept["tag"]:
+                raise BankError(f"the stored mistakes of {ex.qid} do not match its bank")
+            mistakes.append((ex.mistakes[index], _Stored(ex, kept["design"])))
+        differ = _compare_stored
+    else:
+        designs, mistakes = _designs(ex)
+
+        def differ(mine, design, ex):
+            return compare(mine, design, ex)
+
     try:
         mine = read_model(answer)
     except ModelTextError as exc:
         return failed(ex, exc.sentence, "parse", "parse", hidden=hidden)
     best = None
     for design in designs:
-        difference = compare(mine, design, ex)
+        difference = differ(mine, design, ex)
         if difference is None:
             note = (
                 " (checked again in full at grading time: a model has no data to hide)"
@@ -312,6 +363,278 @@ def evaluate_model(ex: Exercise, answer, *, hidden: bool = False) -> Result:
         if best is None or difference.rank > best.rank:
             best = difference
     for mistake, model in mistakes:
-        if compare(mine, model, ex) is None:
+        if differ(mine, model, ex) is None:
             return failed(ex, mistake.message, "mistake", mistake.tag, hidden=hidden)
     return failed(ex, best.sentence, best.stage, best.stage, hidden=hidden)
+
+
+# -- the learner build: designs stored with their names hashed ------------------------------------
+
+
+def _hash(ex: Exercise, name: str) -> str:
+    """A normalised name as the learner build stores it (salted with the exercise)."""
+    return stored.digest(["model", ex.qid, name])
+
+
+def _explain_key(kind: str, *parts: str) -> str:
+    return kind + ":" + ":".join(parts)
+
+
+def _pair_key(hashes) -> str:
+    return _explain_key("r", "|".join(sorted(set(hashes))))
+
+
+def _store_design(ex: Exercise, design: Model, *, shown: bool) -> dict:
+    """One design as :func:`_compare_stored` reads it: every name the comparison matches is a
+    hash of its normalised form; a design's own spelling is kept (``shown``) only where one of
+    today's sentences prints it: a missing entity, identifier or attribute that the bank does not
+    explain with a sentence of its own, and the two ends of each relationship (the cardinality
+    sentences name them).  A mistake's design (``shown=False``) keeps no spelling at all."""
+    names = _Names(ex.synonyms, {norm(n) for n in design.entities})
+
+    def h(name: str) -> str:
+        return _hash(ex, name)
+
+    def attr_key(key: str, akey: str) -> str:
+        # names.attr gives key + "id" exactly when the attribute is the entity's own number
+        return "id:" + h(key) if akey == key + "id" else h(akey)
+
+    explain: dict = {}
+    if shown:
+        for k, v in ex.explain:
+            if "-" in k and "." not in k:
+                a, b = k.split("-", 1)
+                explain[_pair_key((h(names.key(a)), h(names.key(b))))] = v
+            elif "." in k:
+                ent, attr = k.split(".", 1)
+                key = names.key(ent)
+                explain[_explain_key("a", h(key), attr_key(key, names.attr(key, attr, ent)))] = v
+            else:
+                explain[_explain_key("e", h(names.key(k)))] = v
+    entities = []
+    for key, entity in {names.key(n): e for n, e in design.entities.items()}.items():
+        kh = h(key)
+        pk = entity.key_names("PK")
+        attributes = []
+        for attr in entity.attributes:
+            is_fk = "FK" in attr.keys
+            if ("PK" in attr.keys and not is_fk) or (is_fk and not ex.foreign_keys):
+                continue
+            akey = attr_key(key, names.attr(key, attr.name, entity.name))
+            said = shown and _explain_key("a", kh, akey) not in explain
+            attributes.append([akey, is_fk, attr.name if said else ""])
+        entity_said = shown and _explain_key("e", kh) not in explain
+        pk_said = shown and _explain_key("a", kh, h("pk")) not in explain
+        entities.append(
+            [
+                kh,
+                entity.name if entity_said else "",
+                sorted(attr_key(key, names.attr(key, a, entity.name)) for a in pk),
+                " and ".join(pk) if pk_said else "",
+                attributes,
+            ]
+        )
+    other_keys: dict = {}
+    for ent, pks in ex.identifiers:
+        key = names.key(ent)
+        other_keys.setdefault(h(key), []).extend(
+            sorted(attr_key(key, names.attr(key, a)) for a in pk) for pk in pks
+        )
+    relationships = {}
+    for rel in design.relationships:
+        pair = _pair_key((h(names.key(rel.left)), h(names.key(rel.right))))
+        relationships.setdefault(
+            pair,
+            [
+                pair,
+                h(names.key(rel.left)),
+                rel.left if shown else "",
+                rel.right if shown else "",
+                list(rel.left_card),
+                list(rel.right_card),
+            ],
+        )
+    return {
+        "canon": {h(other): h(main) for other, main in names.canon.items()},
+        "attr_canon": {
+            h(other): [h(main), main == "id", h(main[:-2]) if main.endswith("id") else None]
+            for other, main in names.attr_canon.items()
+        },
+        "aliases": {h(main): sorted(h(a) for a in kept) for main, kept in names.aliases.items()},
+        "explain": explain,
+        "entities": entities,
+        "identifiers": other_keys,
+        "relationships": list(relationships.values()),
+    }
+
+
+def fingerprint(ex: Exercise) -> dict:
+    """The stored entry of a model exercise: its designs (the reference first, then the
+    alternatives, in the order the full build tries them) and its listed mistakes' designs, in
+    the form :func:`_store_design` describes.  No design text and no synonym, identifier or
+    explained element in the clear; the explain sentences themselves are kept (each is what a
+    learner reads when their model differs there)."""
+    designs, mistakes = _designs(ex)
+    return {
+        "designs": [_store_design(ex, d, shown=True) for d in designs],
+        "mistakes": [
+            {
+                "i": ex.mistakes.index(mistake),
+                "tag": mistake.tag,
+                "design": _store_design(ex, model, shown=False),
+            }
+            for mistake, model in mistakes
+        ],
+    }
+
+
+class _Stored:
+    """A stored design, with the name lookups of :class:`_Names` on hashed names."""
+
+    def __init__(self, ex: Exercise, data: dict):
+        self.ex = ex
+        self.canon = data["canon"]
+        self.attr_canon = data["attr_canon"]
+        self.aliases = data["aliases"]
+        self.explain = data["explain"]
+        self.entities = data["entities"]
+        self.identifiers = data["identifiers"]
+        self.relationships = data["relationships"]
+
+    def key(self, name: str) -> str:
+        n = _hash(self.ex, norm(name))
+        return self.canon.get(n, n)
+
+    def attr(self, entity_key: str, name: str, entity_name: str = "") -> str:
+        """:meth:`_Names.attr` on hashes: the entity's own number is ``id:<entity hash>``."""
+        n = norm(name)
+        hit = self.attr_canon.get(_hash(self.ex, n))
+        if hit is None:
+            hit = (
+                _hash(self.ex, n),
+                n == "id",
+                _hash(self.ex, n[:-2]) if n.endswith("id") else None,
+            )
+        hashed, is_id, base = hit
+        own = {entity_key, _hash(self.ex, norm(entity_name)), *self.aliases.get(entity_key, ())}
+        if is_id or (base is not None and base in own):
+            return "id:" + entity_key
+        return hashed
+
+
+def _compare_stored(mine: Model, design: _Stored, ex: Exercise) -> Difference | None:
+    """:func:`compare` against a stored design: the same first difference, the same sentence."""
+    names = design
+
+    def say(stage, key, default):
+        sentence = default if stage == "cardinality" else design.explain.get(key, default)
+        return Difference(stage, key, sentence)
+
+    mine_by = {names.key(n): e for n, e in mine.entities.items()}
+    ref_by = {e[0]: e for e in design.entities}
+    # 1. entities
+    for key, (_, shown, _, _, _) in ref_by.items():
+        if key not in mine_by:
+            return say(
+                "entities",
+                _explain_key("e", key),
+                f"Your model has no entity for the {_nice(shown)}: which box would hold "
+                f"what you record about each {_nice(shown)}?",
+            )
+    for key, entity in mine_by.items():
+        if key not in ref_by:
+            return say(
+                "entities",
+                _explain_key("e", key),
+                f"Your model has an entity {entity.name} that this scenario does not call for: "
+                "is it perhaps a detail (an attribute) of another entity, or another name for one "
+                "you already have?",
+            )
+    # 2. identifiers
+    for key, (_, _, want, wanted, _) in ref_by.items():
+        theirs = mine_by[key]
+        have = sorted(names.attr(key, a, theirs.name) for a in theirs.key_names("PK"))
+        if want == have or have in design.identifiers.get(key, []):
+            continue
+        if not have:
+            sentence = (
+                f"The entity {theirs.name} has no identifier: mark with PK the attribute (or "
+                f"attributes) that tells one {_nice(theirs.name)} from another."
+            )
+        else:
+            sentence = (
+                f"The entity {theirs.name} is identified by "
+                f"{' and '.join(theirs.key_names('PK'))} in your model: in this design it is "
+                f"identified by {wanted} -- does yours pick out exactly one "
+                f"{_nice(theirs.name)}?"
+            )
+        return say("identifiers", _explain_key("a", key, _hash(ex, "pk")), sentence)
+    # 3. attributes
+    for key, (_, _, _, _, attributes) in ref_by.items():
+        theirs = mine_by[key]
+        have = {names.attr(key, a.name, theirs.name): a for a in theirs.attributes}
+        for akey, is_fk, shown in attributes:
+            if akey not in have:
+                return say(
+                    "attributes",
+                    _explain_key("a", key, akey),
+                    f"The entity {theirs.name} has no attribute {shown}: where in your model "
+                    f"would the {_nice(shown)} go?",
+                )
+            if is_fk and "FK" not in have[akey].keys:
+                return say(
+                    "attributes",
+                    _explain_key("a", key, akey),
+                    f"{theirs.name}.{have[akey].name} points at another entity's identifier: mark "
+                    "it FK.",
+                )
+    # 4. relationships
+    ref_rels = {r[0]: r for r in design.relationships}
+    my_rels = {}
+    for rel in mine.relationships:
+        my_rels.setdefault(_pair_key((names.key(rel.left), names.key(rel.right))), rel)
+    for pair, (_, _, left, right, _, _) in ref_rels.items():
+        if pair not in my_rels:
+            return say(
+                "relationships",
+                pair,
+                f"Your model does not connect {left} and {right}: draw the line that "
+                f"says which {_nice(left)} each {_nice(right)} belongs to.",
+            )
+    for pair, rel in my_rels.items():
+        if pair not in ref_rels:
+            return say(
+                "relationships",
+                pair,
+                f"Your model connects {rel.left} and {rel.right} directly (line {rel.line}); "
+                "in this design they are not linked that way: follow the scenario's words to "
+                "see which entity stands between them.",
+            )
+    # 5. cardinalities
+    for pair, (_, ref_left, left, right, ref_left_card, ref_right_card) in ref_rels.items():
+        rel = my_rels[pair]
+        if names.key(rel.left) == ref_left:
+            left_card, right_card = rel.left_card, rel.right_card
+        else:
+            left_card, right_card = rel.right_card, rel.left_card
+        for theirs, want, one, other in (
+            (right_card, tuple(ref_right_card), left, right),
+            (left_card, tuple(ref_left_card), right, left),
+        ):
+            same_max = theirs[1] == want[1]
+            same_min = theirs[0] == want[0] or not ex.optionality
+            if same_max and same_min:
+                continue
+            opt = ex.optionality
+            sentence = (
+                f"Your model says each {_nice(one)} has {_counted(theirs, other, opt)} "
+                f"(line {rel.line}); the scenario says {_counted(want, other, opt)}."
+            )
+            if not same_max and want[1] == MANY:
+                sentence = (
+                    f"Your model says each {_nice(one)} has {_counted(theirs, other, opt)} "
+                    f"(line {rel.line}): can one {_nice(one)} have many? The scenario says "
+                    f"{_counted(want, other, opt)}."
+                )
+            return say("cardinality", pair, sentence)
+    return None
