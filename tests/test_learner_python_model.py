@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pymarc
@@ -488,3 +489,18 @@ def test_stored_model_entries_show_only_names_a_sentence_prints(staged):
         raw = json.dumps(entry)
         for name in secret_names:
             assert json.dumps(name) not in raw, (qid, name)
+
+
+def test_stored_python_results_of_other_data_are_refused(staged, tmp_path):
+    folder = tmp_path / "other"
+    shutil.copytree(staged["07-metadata-as-data"].parent, folder)
+    bank = folder / "07-metadata-as-data.yml"
+    path = stored.expected_path(bank)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["exercises"]["q7_7"]["cases"] = stored.digest(["other", "cases"])
+    path.write_text(json.dumps(data), encoding="utf-8")
+    stored.clear_cache()
+    isbn = load_bank(banks_dir() / "07-metadata-as-data.yml")["q7_7"]
+    result = check.evaluate(_function(isbn.reference, isbn.function), "q7_7", module=bank)
+    assert not result.passed and result.tag == "setup", result.line()
+    assert "other course data" in result.sentence

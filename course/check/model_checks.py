@@ -68,11 +68,6 @@ __all__ = [
 #: hold (synonyms of the design's names, other valid identifiers, the elements explained) are
 #: stored hashed instead, per design (see :func:`fingerprint`).
 LEARNER_STRIP = ("synonyms", "explain", "identifiers")
-#: What a hidden check says in a learner build (the same sentence as ``course.check.api``).
-HIDDEN_ELSEWHERE = (
-    "Hidden checks run when your instructor grades this notebook; the visible check above is "
-    "what you can run here."
-)
 
 #: The fixed order of comparison (also the tags of the generic failures).
 STAGES = ("entities", "identifiers", "attributes", "relationships", "cardinality")
@@ -331,7 +326,7 @@ def evaluate_model(ex: Exercise, answer, *, hidden: bool = False) -> Result:
     st = stored.entry(ex)
     if st is not None:
         if hidden:
-            return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+            return failed(ex, stored.HIDDEN_ELSEWHERE, "setup", hidden=True)
         designs = [_Stored(ex, d) for d in st["designs"]]
         mistakes = []
         for kept in st.get("mistakes", ()):

@@ -60,11 +60,6 @@ __all__ = [
 #: none (``function``, ``cases``, ``input`` and ``compare`` say how to call and read the
 #: learner's function, and the mistakes' messages are what a learner is meant to read).
 LEARNER_STRIP = ()
-#: What a hidden check says in a learner build (the same sentence as ``course.check.api``).
-HIDDEN_ELSEWHERE = (
-    "Hidden checks run when your instructor grades this notebook; the visible check above is "
-    "what you can run here."
-)
 
 _object_get = object.__getattribute__
 _dict_items = dict.items
@@ -433,7 +428,7 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
     build) or with the reference's stored outputs (learner build, see :func:`fingerprint`)."""
     st = stored.entry(ex)
     if st is not None and hidden:
-        return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+        return failed(ex, stored.HIDDEN_ELSEWHERE, "setup", hidden=True)
     name = ex.function or "your function"
     if answer is None:
         return failed(
