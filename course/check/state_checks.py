@@ -41,24 +41,23 @@ check's drawn values) and stores per exercise only what the visible check compar
   also its primary key as a digest (no sentence shows the reference's key: "the primary key of
   T is on <yours>" shows the learner's), its foreign keys in clear (the sentence names the first
   missing one; only module 05's setup tables have any, and the setup shows them), and its
-  contents as digests: the row count (shown: "expected 133"), the families of the columns, one
-  digest of the sorted rows and one per column (its sorted values), so "some values in column
-  X" names the same column;
-- per listed mistake (closed exercises), its tag and one digest per table of the state its
-  script leaves (key, foreign keys, column names in order, sorted rows): an answer that leaves
-  exactly that state reads the mistake's message;
-- open designs: ``draw``, the visible check's drawn values (the reference was checked against
-  these probes at release, and the learner build uses exactly these; they are test rows, not the
-  answer, and the probe messages show them anyway); ``same_as``: the learner's query, its message
-  and the expected result as digests (its column names in clear: they are the old sheet's, which
-  the setup shows); ``stored_once``: each message and its facts in clear (text of the setup's
-  own sheet, and the message names the fact stored twice).
+  contents as a :mod:`course.check.fingerprint` (row count, shown in "expected 133"; column
+  families; a digest of the sorted rows and one per column, so "some values in column X" names
+  the same column; numbers with decimals -- prices -- rounded far below what the check tells
+  apart, since the full build compares them within a relative 1e-9);
+- per listed mistake (closed exercises), its tag and, per table, a digest of its keys and column
+  names in order and the fingerprint of the rows its script leaves: an answer that leaves that
+  state reads the mistake's message, as in the full build;
+- open designs: ``draw``, the visible check's drawn values (the reference was tried against the
+  probes with exactly these at release, and the learner build uses them rather than drawing
+  again; they are test rows, not the answer, and the probe messages show them anyway);
+  ``same_as``: the learner's query, its message and the fingerprint of the rows it must give
+  back (the old sheet, which the setup shows); ``stored_once``: each message with its facts in
+  clear (text of the setup's own sheet; the message names the one stored twice).
 
-Digests compare exactly where the full build allows a relative 1e-9 (float noise): the stored
-exercises have no approximate-number (DOUBLE) columns and no tolerance, and :func:`fingerprint`
-refuses one that has, so the verdicts agree.  The learner path never reads the reference, the
-mistakes' SQL or the shadow database; the bank fields only the full build needs are listed in
-``LEARNER_STRIP``.
+The learner path never reads the reference, the mistakes' SQL or the shadow database; the bank
+fields only the full build needs are listed in ``LEARNER_STRIP``.  A hidden check there says it
+runs at grading (``HIDDEN_ELSEWHERE``).
 """
 
 from __future__ import annotations
@@ -66,13 +65,14 @@ from __future__ import annotations
 import duckdb
 
 from course.check import database, design_checks, messages, stored
+from course.check import fingerprint as _fp
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.answers import read_answer
 from course.check.bank import BankError, Exercise
-from course.check.cells import Table, compatible, gc_paused, table_from_rows
+from course.check.cells import Table, table_from_rows
 from course.check.database import SqlProblem
 from course.check.feedback import Result, failed, passed
-from course.check.results import Diff, Spec, _column, _name_mapping, _project, compare
+from course.check.results import Spec, compare
 from course.check.shapes import (
     TYPE_WORDS,
     Shape,
@@ -323,34 +323,28 @@ def _design_columns(mine, ref) -> str | None:
 # --- the learner build: stored fingerprints instead of the reference ------------------------
 
 
-def _table_print(table: Table) -> dict:
-    """Digests of a result: what :func:`_diff_stored` compares against (no values)."""
-    with gc_paused():
-        return {
-            "names": list(table.names),
-            "families": list(table.families),
-            "nrows": table.nrows,
-            "rows": stored.digest(table.sorted()),
-            "columns": [stored.digest(sorted(_column(table.rows, j))) for j in range(table.ncols)],
-        }
+def _table_print(table: Table, ex: Exercise) -> dict:
+    """The stored fingerprint of a result (:mod:`course.check.fingerprint`: digests, and numbers
+    with decimals rounded far below what the check can tell)."""
+    return _fp.fingerprint(table, tolerance=ex.spec.tolerance)
 
 
-def _state_digest(shape: Shape) -> str:
-    """One digest of what ``_same_state`` compares: keys, column names in order, sorted rows."""
+def _keys_digest(shape: Shape) -> str:
+    """One digest of the rest of what ``_same_state`` compares: keys and column names in order."""
     fks = sorted([list(cols), target] for cols, target in shape.fks)
-    columns = [c.casefold() for c, _t in shape.columns]
-    return stored.digest([list(shape.pk), fks, columns, shape.data.sorted()])
+    return stored.digest([list(shape.pk), fks, [c.casefold() for c, _t in shape.columns]])
 
 
-def _no_noise(ex: Exercise, shape: Shape) -> None:
-    if ex.spec.tolerance:
-        raise BankError(f"{ex.qid}: a state exercise with a tolerance cannot be stored yet")
-    for name, sql_type in shape.columns:
-        if _kind(sql_type) == "float":
-            raise BankError(
-                f"{ex.qid}: column {shape.name}.{name} holds approximate numbers (DOUBLE), which "
-                "the learner build cannot compare by digest yet"
-            )
+def _state_print(shape: Shape, ex: Exercise) -> dict:
+    return {"keys": _keys_digest(shape), "rows": _table_print(shape.data, ex)}
+
+
+def _same_stored_state(mine: Shape, want: dict, ex: Exercise) -> bool:
+    """``_same_state`` against a stored mistake state."""
+    if _keys_digest(mine) != want["keys"]:
+        return False
+    spec = _Spec(names="strict", tolerance=ex.spec.tolerance)
+    return bool(_fp.compare_stored(mine.data, _fp.StoredTable(want["rows"]), spec).ok)
 
 
 def fingerprint(ex: Exercise) -> dict:
@@ -365,23 +359,20 @@ def fingerprint(ex: Exercise) -> dict:
         shape = shapes[name.casefold()]
         item: dict = {"name": shape.name, "columns": [list(c) for c in shape.columns]}
         if not ex.design:
-            _no_noise(ex, shape)
             item["pk"] = stored.digest(list(shape.pk)) if shape.pk else None
             item["fks"] = sorted([list(cols), target] for cols, target in shape.fks)
-            item["contents"] = _table_print(shape.data) if ex.contents else None
+            item["contents"] = _table_print(shape.data, ex) if ex.contents else None
         out["shapes"][name.casefold()] = item
     if ex.draw:
         out["draw"] = dict(values)
     if not ex.design and any(m.sql for m in ex.mistakes):
         out["mistakes"] = []
         for mistake, states in _mistake_states(ex, db, tables):
-            for shape in states.values():
-                _no_noise(ex, shape)
             out["mistakes"].append(
                 {
                     "tag": mistake.tag,
                     "tables": {
-                        name.casefold(): _state_digest(states[name.casefold()])
+                        name.casefold(): _state_print(states[name.casefold()], ex)
                         if name.casefold() in states
                         else None
                         for name in tables
@@ -398,7 +389,7 @@ def fingerprint(ex: Exercise) -> dict:
             {
                 "sql": sql,
                 "message": message,
-                "expected": _table_print(table_from_rows(names, types, rows)),
+                "expected": _fp.fingerprint(table_from_rows(names, types, rows)),  # no tolerance
             }
             for (sql, _want, message), (names, types, rows) in zip(
                 ex.same_as, expected, strict=True
@@ -414,84 +405,10 @@ def fingerprint(ex: Exercise) -> dict:
     return out
 
 
-def _diff_stored(learner: Table, want: dict, strict: bool) -> Diff:
-    """``results.compare(learner, ref, Spec(names=...))`` against the digests of ``ref``.
-
-    The same stages in the same order (columns, row count, values; no order, no tolerance: see
-    the module docstring), so the same :class:`Diff` and so the same sentence."""
-    names = want["names"]
-    ncols = len(names)
-    if learner.ncols != ncols:
-        return Diff("columns", "count", {"have": learner.ncols, "want": ncols})
-    identity = list(range(ncols))
-    by_name = _name_mapping(learner.names, names)
-    content_ok = False
-    if strict:
-        if by_name is None:
-            mine = {x.casefold() for x in learner.names}
-            theirs = {x.casefold() for x in names}
-            missing = [n for n in names if n.casefold() not in mine]
-            extra = [n for n in learner.names if n.casefold() not in theirs]
-            return Diff("columns", "names", {"missing": missing, "extra": extra})
-        mapping = by_name
-    elif by_name is not None:
-        mapping = by_name
-    else:
-        mapping, content_ok = identity, True
-    if learner.nrows != want["nrows"]:
-        return Diff("rows", "count", {"have": learner.nrows, "want": want["nrows"]})
-    if learner.truncated:
-        return Diff("rows", "too_many", {"have": learner.nrows, "want": want["nrows"]})
-    with gc_paused():
-        if stored.digest(sorted(_project(learner.rows, mapping))) == want["rows"]:
-            return Diff(None)
-        if content_ok:
-            better = _content_mapping_stored(learner, want)
-            if better is not None and better != mapping:
-                if stored.digest(sorted(_project(learner.rows, better))) == want["rows"]:
-                    return Diff(None)
-        return _diagnose_stored(learner, want, mapping)
-
-
-def _content_mapping_stored(learner: Table, want: dict):
-    used, out = set(), []
-    columns = [stored.digest(sorted(_column(learner.rows, i))) for i in range(learner.ncols)]
-    for j, family in enumerate(want["families"]):
-        order = [j] + [i for i in range(learner.ncols) if i != j]
-        for i in order:
-            if i in used or not compatible(learner.families[i], family):
-                continue
-            if columns[i] == want["columns"][j]:
-                used.add(i)
-                out.append(i)
-                break
-        else:
-            return None
-    return out
-
-
-def _diagnose_stored(learner: Table, want: dict, mapping) -> Diff:
-    for j, i in enumerate(mapping):
-        if not compatible(learner.families[i], want["families"][j]):
-            return Diff(
-                "values",
-                "types",
-                {
-                    "position": i + 1,
-                    "name": learner.names[i],
-                    "have": learner.families[i],
-                    "want": want["families"][j],
-                },
-            )
-    for j, i in enumerate(mapping):
-        if stored.digest(sorted(_column(learner.rows, i))) != want["columns"][j]:
-            return Diff("values", "column", {"position": i + 1, "name": learner.names[i]})
-    return Diff("values", "pairing", {})
-
-
-def _contents_stored(mine: Shape, name: str, want: dict) -> str | None:
-    """``shapes.compare_contents`` against stored digests: the same sentences."""
-    diff = _diff_stored(mine.data, want, strict=True)
+def _contents_stored(mine: Shape, name: str, want: dict, ex: Exercise) -> str | None:
+    """``shapes.compare_contents`` against the stored fingerprint: the same sentences."""
+    spec = _Spec(names="strict", tolerance=ex.spec.tolerance)
+    diff = _fp.compare_stored(mine.data, _fp.StoredTable(want), spec)
     if diff.ok:
         return None
     if diff.stage == "rows":
@@ -528,12 +445,14 @@ def _named_mistake_stored(ex: Exercise, st: dict, con, tables: list, hidden: boo
     present = {n.casefold(): n for n in table_names(con)}
     if any(name.casefold() not in present for name in tables):
         return None
-    mine = {
-        name.casefold(): _state_digest(shape_of(con, present[name.casefold()])) for name in tables
-    }
+    mine = {name.casefold(): shape_of(con, present[name.casefold()]) for name in tables}
     for item in st["mistakes"]:
         states = item["tables"]
-        if all(states.get(name.casefold()) == mine[name.casefold()] for name in tables):
+        if all(
+            states.get(name.casefold()) is not None
+            and _same_stored_state(mine[name.casefold()], states[name.casefold()], ex)
+            for name in tables
+        ):
             mistake = next((m for m in ex.mistakes if m.tag == item["tag"]), None)
             if mistake is None:
                 raise BankError(f"{ex.qid}: the stored mistake {item['tag']} is not in the bank")
@@ -541,7 +460,7 @@ def _named_mistake_stored(ex: Exercise, st: dict, con, tables: list, hidden: boo
     return None
 
 
-def _lossless_stored(con, items: list) -> str | None:
+def _lossless_stored(con, items: list, ex: Exercise) -> str | None:
     """``design_checks.lossless_problem`` against the stored digests of the expected rows."""
     for item in items:
         sql, message = item["sql"], item["message"]
@@ -552,7 +471,8 @@ def _lossless_stored(con, items: list) -> str | None:
         mine = table_from_rows(
             [d[0] for d in cur.description], [d[1] for d in cur.description], cur.fetchall()
         )
-        if not _diff_stored(mine, item["expected"], strict=False).ok:
+        spec = _Spec(names="loose")  # as design_checks.lossless_problem compares
+        if not _fp.compare_stored(mine, _fp.StoredTable(item["expected"]), spec).ok:
             return message
     return None
 
@@ -627,7 +547,7 @@ def _evaluate_stored(
                 return named or failed(ex, problem, "schema")
         if (same_as or facts) and not scratch:
             design_checks.empty_tables(con, sorted(before))
-            problem = _lossless_stored(con, same_as)
+            problem = _lossless_stored(con, same_as, ex)
             if problem:
                 return failed(ex, problem, "lossless")
             problem = design_checks.facts_problem(con, facts, before)
@@ -659,7 +579,7 @@ def _evaluate_stored(
                 item = items[name.casefold()]
                 if item.get("contents") is None:
                     raise BankError(f"{ex.qid}: the learner build stores no contents of {name}")
-                problem = _contents_stored(mine[name], item["name"], item["contents"])
+                problem = _contents_stored(mine[name], item["name"], item["contents"], ex)
                 if problem:
                     named = _named_mistake_stored(ex, st, con, tables, False)
                     return named or failed(ex, problem, "contents")
