@@ -197,6 +197,7 @@ def test_without_a_learner_environment_everyone_runs_the_one_environment(monkeyp
         ("shadow_readable_by_learners", "shadow.duckdb"),
         ("full_environment_readable_by_learners", "01-querying-the-catalog.yml"),
         ("repository_readable_by_learners", "01-querying-the-catalog.ipynb"),
+        ("shadow_linked_from_a_closed_folder", "shadow.duckdb"),
     ],
 )
 def test_the_hub_refuses_to_start_with_answers_within_learners_reach(
@@ -222,11 +223,17 @@ def test_the_hub_refuses_to_start_with_answers_within_learners_reach(
                 "shadow_readable_by_learners": "COURSE_DATA_DIR",
                 "full_environment_readable_by_learners": "TSDL_HUB_ENV",
                 "repository_readable_by_learners": "TSDL_HUB_COURSE",
+                "shadow_linked_from_a_closed_folder": "COURSE_DATA_DIR",
             }[change]
             shutil.copytree(builds[key], open_dir / "x")
             for path in [open_dir / "x", *(open_dir / "x").rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             builds[key] = str(open_dir / "x")
+            if change == "shadow_linked_from_a_closed_folder":
+                closed = tmp_path / "closed-data"  # pytest's folders are closed to others
+                closed.mkdir()
+                (closed / "shadow.duckdb").symlink_to(open_dir / "x" / "shadow.duckdb")
+                builds[key] = str(closed)
             with pytest.raises(SystemExit) as refused:
                 _load_builds(monkeypatch, **builds)
             assert says in str(refused.value.code) and "learners can read" in str(
@@ -317,6 +324,25 @@ def test_only_the_full_environment_can_be_closed_to_learners(tmp_path):
     with pytest.raises(HubProblem, match="groupadd tsdl-no-such-group"):
         shared_environment(tmp_path / "env", group="tsdl-no-such-group")
     assert not (tmp_path / "env").exists()  # refused before anything was made
+
+
+def test_a_hub_that_refused_to_start_says_why(tmp_path):
+    from course.hub import TrialHub
+
+    hub = TrialHub(
+        env=tmp_path / "env",
+        learners=["maria"],
+        instructors=[],
+        data_dir=tmp_path / "data",
+        exchange=tmp_path / "exchange",
+        state=tmp_path,
+        proxy=Path("/proxy"),
+    )
+    assert hub._refusal() == ""  # no log yet
+    hub.log.write_text("[I 2026-12-06 JupyterHub app:1] starting\n")
+    assert hub._refusal() == ""
+    hub.log.write_text("[I ...] starting\njupyterhub_config.py: learners can read X.\n")
+    assert hub._refusal() == " (learners can read X)"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="course hub start asks for root first")

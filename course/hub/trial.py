@@ -137,13 +137,24 @@ class TrialHub:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise HubProblem(f"JupyterHub stopped at start; its log is {self.log}.")
+                raise HubProblem(
+                    f"JupyterHub stopped at start{self._refusal()}; its log is {self.log}."
+                )
             with contextlib.suppress(OSError, ValueError):
                 if self.api("/hub/api/")["version"]:
                     return self
             time.sleep(0.5)
         self.stop()
         raise HubProblem(f"JupyterHub did not answer within {wait:.0f} s; its log is {self.log}.")
+
+    def _refusal(self) -> str:
+        """The configuration's own sentence when it refused to start (see jupyterhub_config.py)."""
+        try:
+            lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        said = [line for line in lines[-5:] if line.startswith("jupyterhub_config.py: ")]
+        return f" ({said[-1].removeprefix('jupyterhub_config.py: ').rstrip('.')})" if said else ""
 
     def stop(self, wait: float = 60) -> None:
         """SIGTERM: JupyterHub stops every server it started and its proxy, then exits."""

@@ -79,7 +79,7 @@ def _build(env):
 
 
 def _others_can_read(path):
-    path = Path(path)
+    path = Path(path).resolve()  # a link in a closed folder may lead to an open one
     try:
         mode = path.stat().st_mode
         return bool(mode & 0o004) and all(p.stat().st_mode & 0o001 for p in path.parents)
