@@ -30,6 +30,7 @@ import math
 
 from course.check import stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
+from course.check._safe import blake2b
 from course.check.cells import Table, compatible, gc_paused
 from course.check.results import Diff, Spec, _name_mapping, _same_cell
 
@@ -46,6 +47,38 @@ def _exact(key):
         if abs(key[1] - whole) <= 1e-9 * max(abs(key[1]), 1.0) and abs(whole) < 2**53:
             return (2, int(whole))
     return key
+
+
+def _exact_rows(rows) -> list:
+    """Rows with :func:`_exact` applied, touching only the columns that hold a float (fast for
+    the usual results of whole numbers and text)."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    floats = [i for i in range(len(rows[0])) if any(type(r[i][1]) is float for r in rows)]
+    if not floats:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in floats:
+            row[i] = _exact(row[i])
+        out.append(tuple(row))
+    return out
+
+
+def _digest_rows(rows) -> str:
+    """One digest of a sequence of rows of cell keys (each already :func:`_exact`)."""
+    h = blake2b(digest_size=12, person=b"tsdl-rows")
+    for row in rows:
+        h.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _column_digest(values) -> str:
+    """The digest of one column's values (a multiset: sorted here)."""
+    return _digest_rows(sorted((_exact(v),) for v in values))
 
 
 def _rounded(key, tolerance: float):
@@ -94,7 +127,7 @@ def fingerprint(table: Table, *, tolerance: float = 0.0, order_keys=None) -> dic
             if j in loose:
                 columns.append({"numbers": [_rounded(v, tolerance) for v in values]})
             else:
-                columns.append({"digest": stored.digest([_exact(v) for v in values])})
+                columns.append({"digest": _column_digest(values)})
         if loose:
             rows = sorted(
                 [stored.digest([_exact(r[i]) for i in exact_at])]
@@ -103,7 +136,7 @@ def fingerprint(table: Table, *, tolerance: float = 0.0, order_keys=None) -> dic
             )
             rows_entry = {"rows": rows}
         else:
-            rows_entry = {"digest": stored.digest([[_exact(c) for c in r] for r in table.sorted()])}
+            rows_entry = {"digest": _digest_rows(sorted(_exact_rows(table.rows)))}
         order = None
         if order_keys is not None:
             keys = list(order_keys) or list(range(table.ncols))
@@ -158,7 +191,7 @@ def _column_matches(learner: Table, i: int, ref: StoredTable, j: int, tol: float
     values = sorted(row[i] for row in learner.rows)
     want = ref.columns[j]
     if "digest" in want:
-        return stored.digest([_exact(v) for v in values]) == want["digest"]
+        return _column_digest(values) == want["digest"]
     numbers = _cells(want["numbers"])
     if len(values) != len(numbers):
         return False
@@ -167,8 +200,10 @@ def _column_matches(learner: Table, i: int, ref: StoredTable, j: int, tol: float
 
 def _rows_match(learner: Table, mapping, ref: StoredTable, tol: float) -> bool:
     if not ref.loose:
-        rows = sorted(tuple(row[i] for i in mapping) for row in learner.rows)
-        return stored.digest([[_exact(c) for c in r] for r in rows]) == ref.rows_entry["digest"]
+        rows = learner.rows
+        if mapping != list(range(len(mapping))):
+            rows = [tuple([row[i] for i in mapping]) for row in rows]
+        return _digest_rows(sorted(_exact_rows(rows))) == ref.rows_entry["digest"]
     exact_at = [mapping[j] for j in range(ref.ncols) if j not in ref.loose]
     loose_at = [mapping[j] for j in ref.loose]
     mine = sorted(
