@@ -15,6 +15,8 @@
     course report       skills report: learners x skills (heat map) and each exercise's mistakes
     course team         team view of the skills checks: people x skills, a suggested plan
     course hub          a cohort on JupyterHub: the shared environment, a local trial (root)
+    course build-learner DIR   the learner distribution: a wheel and the release notebooks,
+                        without references, solutions, hidden tests or shadow data (instructors)
 
 Every failure a user can cause ends in one plain sentence, not a traceback (``--debug`` shows it).
 """
@@ -223,24 +225,68 @@ def _cmd_team(args) -> int:
     return 0
 
 
+def _cmd_build_learner(args) -> int:
+    from course.grading.learner_build import LearnerBuildError, build_learner
+
+    try:
+        wheel = build_learner(args.dir, progress=not args.quiet)
+    except LearnerBuildError as exc:
+        print(f"course build-learner: {exc}", file=sys.stderr)
+        return 1
+    size = wheel.stat().st_size / 1e6
+    print(
+        f"The learner distribution is in {wheel.parent}: {wheel.name} ({size:.1f} MB), "
+        "notebooks/ and README.txt (how to install it)."
+    )
+    return 0
+
+
+#: Commands for instructors: they need what the learner build leaves out (references, hidden
+#: tests, the shadow database, course.grading, the repository's source/ and bench/).
+INSTRUCTOR_COMMANDS = (
+    "release",
+    "check",
+    "mutants",
+    "bench",
+    "handouts",
+    "grade",
+    "report",
+    "team",
+    "hub",
+    "build-learner",
+)
+
+
+def _learner_build_refusal(command: str) -> str | None:
+    """The one sentence an instructor's command answers in the learner build, else None."""
+    if command not in INSTRUCTOR_COMMANDS:
+        return None
+    from course.check import stored
+
+    if not stored.is_learner_build():
+        return None
+    return (
+        f"course {command}: this is the learner build; {command} is for instructors and runs in "
+        "the course's full build (a clone of the repository set up with `make setup`)."
+    )
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: what happened and what to do."""
     from course.data.install import BuildLocked, DataInUse
     from course.data.marc.obtain import ObtainError
     from course.db import CourseDataMissing
-    from course.grading.grade import GradeProblem
     from course.importer import ImportProblem
     from course.lab import LabError
 
-    return (
-        LabError,
-        ObtainError,
-        CourseDataMissing,
-        BuildLocked,
-        DataInUse,
-        ImportProblem,
-        GradeProblem,
-    )
+    errors = [LabError, ObtainError, CourseDataMissing, BuildLocked, DataInUse, ImportProblem]
+    try:
+        from course.grading.grade import GradeProblem
+    except ImportError:  # the learner build has no course.grading.grade
+        pass
+    else:
+        errors.append(GradeProblem)
+    return tuple(errors)
 
 
 def _sentence(exc: BaseException) -> str:
@@ -315,6 +361,19 @@ def _parser() -> argparse.ArgumentParser:
     from course.hub.cli import add_parser as _hub_parser
 
     _hub_parser(sub)
+    p = sub.add_parser(
+        "build-learner",
+        help="the learner distribution for a graded cohort (instructors)",
+        description=(
+            "Write into DIR a wheel of the course for learners and the release notebooks: the "
+            "visible checks compare with results stored now on the built course data, and the "
+            "wheel holds no reference answers, listed-mistake SQL, solutions, hidden tests or "
+            "shadow data. DIR/README.txt says how to install it."
+        ),
+    )
+    p.add_argument("dir", type=Path, help="the folder to write (made when missing)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_build_learner)
     return parser
 
 
@@ -412,6 +471,10 @@ def _import_parser(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    refusal = _learner_build_refusal(args.command)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 1
     try:
         return args.func(args)
     except KeyboardInterrupt:

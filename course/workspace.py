@@ -108,9 +108,16 @@ def _update_name(target: Path, digest: str) -> Path:
     return target.with_name(f"{target.stem}.update-{digest[:8]}{target.suffix}")
 
 
+def released_dir() -> Path:
+    """The released notebooks: the checkout's ``release/``, or in an installed learner build
+    (``course build-learner``) the copy it carries inside the package, ``course/release/``."""
+    packaged = Path(__file__).resolve().parent / "release"
+    return packaged if packaged.is_dir() else config.repo_root() / "release"
+
+
 def sync_workspace(release_dir: Path | None = None, workspace: Path | None = None) -> SyncReport:
     """Copy new released files into the workspace; offer changed ones beside the learner's copy."""
-    release_dir = Path(release_dir) if release_dir else config.repo_root() / "release"
+    release_dir = Path(release_dir) if release_dir else released_dir()
     workspace = Path(workspace) if workspace else config.workspace_dir()
     workspace.mkdir(parents=True, exist_ok=True)
     report = SyncReport(workspace=workspace)
