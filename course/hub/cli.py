@@ -99,7 +99,8 @@ def add_parser(sub) -> None:
         help="a cohort on JupyterHub: the shared environment, a local trial (root)",
         description=(
             "The cohort's JupyterHub on one server (docs/deployment.md). `course hub env` makes "
-            "the environment every account's server runs; `course hub start` runs the hub with "
+            "the environment every account's server runs (with --learner-build, the learners' "
+            "own: the learner build, when grades matter); `course hub start` runs the hub with "
             "deploy/jupyterhub/jupyterhub_config.py on 127.0.0.1 until Ctrl+C."
         ),
     )
