@@ -345,12 +345,15 @@ def _norm(sql: str) -> str:
 
 
 def _where(bank: Path, text: str) -> set:
-    """The exercise fields of ``bank`` whose text holds ``text`` (setup, hints, ...)."""
+    """The fields of the staged ``bank`` and its stored entries whose text holds ``text``."""
     found = set()
-    for qid, entry in yaml.safe_load(bank.read_text(encoding="utf-8"))["exercises"].items():
-        for field, value in entry.items():
-            if text in " ".join(str(value).split()):
-                found.add((qid, field))
+    exercises = yaml.safe_load(bank.read_text(encoding="utf-8"))["exercises"]
+    entries = json.loads(stored.expected_path(bank).read_text(encoding="utf-8"))["exercises"]
+    for source in (exercises, entries):
+        for qid, entry in source.items():
+            for field, value in entry.items():
+                if text in " ".join(str(value).split()):
+                    found.add((qid, field))
     return found
 
 
@@ -383,16 +386,44 @@ def test_the_staged_bank_holds_no_reference_or_mistake_sql(bank, staged):
             places = _where(staged[bank], secret)
             if places != BY_DESIGN.get((qid, what)):
                 leaks[(qid, what)] = sorted(places)
+    assert leaks == {}
+
+
+@needs_data
+def test_later_setups_get_the_earlier_answers_as_rows(staged, monkeypatch):
     # Module 09's later setups rebuild the tables of the earlier exercises (q9_3 to q9_9) from
-    # their reference SQL, and q10_9's setup makes q10_8's manifest with q10_8's reference: a
-    # learner build must give those setups the tables as data (or the SQL of another build).
-    known = {
-        "09-batch-loads": {(f"q9_{n}", "reference") for n in range(3, 10)},
-        "10-storage-and-backup": {("q10_8", "reference")},
-    }.get(bank.stem, set())
-    assert set(leaks) - known == set(), leaks
-    if known and set(leaks) == known:
-        pytest.xfail(f"later setups hold earlier answers (lead, issue 14): {sorted(leaks)}")
+    # their reference SQL, and q10_9's makes q10_8's manifest with q10_8's reference: the
+    # learner build's setup makes those tables from their rows instead.
+    monkeypatch.setenv("COURSE_DATA_DIR", str(fx.COURSE_DATA))
+    replaced = set()
+    for bank in STATE_BANKS:
+        full = load_bank(bank)
+        for qid, ex in load_bank(staged[bank]).items():
+            if ex.kind != "state":
+                continue
+            assert ex.setup == ""  # the setup moved into the stored entry
+            setup = stored.entry(ex)["setup"]
+            assert design_checks._setup_of(ex) == setup
+            if setup != full[qid].setup:
+                replaced.add(qid)
+                assert "INSERT INTO" in setup and "VALUES" in setup
+    assert {"q9_7", "q9_9", "q9_10", "q10_9"} <= replaced
+
+
+@needs_data
+@pytest.mark.parametrize("qid", ["q9_10", "q10_9", "q5_6"])
+def test_build_makes_the_same_shelf_in_the_learner_build(qid, staged, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(fx.COURSE_DATA))
+    bank = next(b for b in STATE_BANKS if b.stem.startswith(qid[1:].split("_")[0].zfill(2)))
+    script = _fixture_sql(bank, qid)
+    design_checks.build(script, qid)
+    full = capsys.readouterr().out
+    assert full.startswith("✓ Built")
+    mine = load_bank(staged[bank])[qid]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(vars(design_checks), "_exercise", lambda _qid: mine)
+        design_checks.build(script, qid)
+    assert capsys.readouterr().out == full
 
 
 @needs_data
@@ -408,7 +439,9 @@ def test_the_stored_entries_hold_no_rows_of_the_reference(staged, monkeypatch):
                 continue
             values = design_checks.draw_values(ex, False) if ex.draw else {}
             _tables, shapes = state_checks._reference(ex, "library", values)
-            entry = json.dumps(entries[qid], ensure_ascii=False)
+            # the setup's own tables are on the learner's shelf (check.build) anyway
+            rest = {k: v for k, v in entries[qid].items() if k != "setup"}
+            entry = json.dumps(rest, ensure_ascii=False)
             for shape in shapes.values():
                 for row in shape.data.rows[:200]:
                     for rank, value in row:

@@ -28,7 +28,7 @@ import re
 
 import duckdb
 
-from course.check import database, messages
+from course.check import database, messages, stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import stdout
 from course.check.bank import BankError, Exercise, find_exercise
@@ -330,7 +330,8 @@ def build(script, qid: str) -> None:
     out = stdout()
     given = isinstance(script, str) and bool(script.strip())
     ex = _exercise(str(qid))
-    if not given and (ex is None or not ex.setup.strip()):
+    setup = _setup_of(ex)
+    if not given and not setup.strip():
         _print("There is nothing to build yet: write your SQL statements in the quotes.", file=out)
         return
     script = script if given else ""
@@ -347,8 +348,8 @@ def build(script, qid: str) -> None:
         if ex is not None and ex.attach:
             _attach(con)  # the setup and the learner's script may read the course data
             con.execute(f"SET search_path = '{schema},library.main'")
-        if ex is not None and ex.setup.strip():
-            con.execute(ex.setup)  # the exercise's own starting tables (the old order sheet)
+        if setup.strip():
+            con.execute(setup)  # the exercise's own starting tables (the old order sheet)
         try:
             statements = _extract(script) if given else []
         except _Error as exc:
@@ -383,6 +384,20 @@ def _exercise(qid: str):
         return find_exercise(qid)
     except BankError:
         return None
+
+
+def _setup_of(ex) -> str:
+    """The exercise's setup: the bank's, or in a learner build the stored one (whose tables that
+    hold another exercise's answer come as rows, not as the answer's SQL)."""
+    if ex is None:
+        return ""
+    try:
+        st = stored.entry(ex)
+    except BankError:
+        st = None
+    if st is not None and "setup" in st:
+        return str(st["setup"] or "")
+    return ex.setup
 
 
 def _attach(con) -> bool:

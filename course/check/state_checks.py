@@ -36,6 +36,12 @@ full build, what the visible check would (the reference, on the course data, wit
 check's drawn values) and stores per exercise only what the visible check compares against:
 
 - ``tables``: the tables (or views) the exercise names;
+- ``setup``: the exercise's setup, with each statement that holds another exercise's reference
+  or mistake (module 09's later setups rebuild the earlier answers' tables, q10_9's makes
+  q10_8's manifest) replaced by ``CREATE TABLE`` and ``INSERT ... VALUES`` of the rows it made;
+  checked at release to leave exactly the same tables.  The bank's ``setup`` is dropped, so
+  the learner's shelf (``design_checks.build``) is made from this one too.  Those rows are the
+  earlier answers' results, which the learner's shelf shows in the full build as well;
 - per table, its ``columns`` (names and DuckDB types, in clear: the exercise names them, and
   today's sentences show a missing column and the kind of type wanted); for a closed exercise
   also its primary key as a digest (no sentence shows the reference's key: "the primary key of
@@ -61,6 +67,9 @@ runs at grading (``HIDDEN_ELSEWHERE``).
 """
 
 from __future__ import annotations
+
+import datetime as _dt
+import decimal as _decimal
 
 import duckdb
 
@@ -92,9 +101,9 @@ __all__ = ["evaluate_state", "clear_cache", "fingerprint", "LEARNER_STRIP"]
 
 #: Bank fields of a state exercise that the learner build drops (besides ``reference`` and the
 #: mistakes' ``sql``): the queries of ``same_as`` and ``stored_once`` (what the learner's query
-#: must give back is stored as digests, the facts in clear; the learner's query and the messages
-#: move into the stored entry).
-LEARNER_STRIP = ("same_as", "stored_once")
+#: must give back is stored as a fingerprint, the facts in clear; the learner's query and the
+#: messages move into the stored entry), and ``setup`` (stored without other answers' SQL).
+LEARNER_STRIP = ("same_as", "stored_once", "setup")
 #: What a hidden check says in a learner build (as ``course.check.api.HIDDEN_ELSEWHERE``).
 HIDDEN_ELSEWHERE = (
     "Hidden checks run when your instructor grades this notebook; the visible check above is "
@@ -118,14 +127,16 @@ _ALLOWED = {
 }
 
 
-def _environment(ex: Exercise, db: str):
+def _environment(ex: Exercise, db: str, setup: str | None = None):
+    """A throwaway database after the exercise's setup (``setup``: the learner build's)."""
+    setup = ex.setup if setup is None else setup
     con = _connect(":memory:")
     if ex.attach:
         database.connection(db)  # a plain sentence if the course data is missing
         database.attach_course(con, db)
         con.execute("SET search_path = 'memory.main,library.main'")
-    if ex.setup.strip():
-        con.execute(ex.setup)
+    if setup.strip():
+        con.execute(setup)
     return con
 
 
@@ -347,6 +358,120 @@ def _same_stored_state(mine: Shape, want: dict, ex: Exercise) -> bool:
     return bool(_fp.compare_stored(mine.data, _fp.StoredTable(want["rows"]), spec).ok)
 
 
+def _secret_texts(ex: Exercise) -> list[str]:
+    """The other exercises' references and mistake scripts of ``ex``'s bank, whitespace-folded."""
+    from course.check.bank import load_bank
+
+    out = []
+    for qid, other in load_bank(ex.bank_path).items():
+        if qid == ex.qid:
+            continue  # an exercise's own setup may show its own tables (the restore drills)
+        for text in (other.reference, *(m.sql for m in other.mistakes if m.sql)):
+            folded = _fold(text)
+            if len(folded) >= 30:
+                out.append(folded)
+    return out
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text or "").split()).rstrip(";").strip()
+
+
+def _literal(value) -> str:
+    kind = type(value)
+    if value is None:
+        return "NULL"
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return repr(value) if value == value and abs(value) != float("inf") else f"'{value}'"
+    if kind in (str, _decimal.Decimal, _dt.date, _dt.datetime, _dt.time):
+        return "'" + str(value).replace("'", "''") + "'"
+    raise BankError(f"a {kind.__name__} value cannot be written into a learner build's setup")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_as_sql(con, name: str) -> str:
+    """``CREATE TABLE`` and ``INSERT ... VALUES`` that make table ``name`` again, rows and all."""
+    columns = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [name],
+    ).fetchall()
+    cols = ", ".join(f"{_ident(c)} {t}" for c, t in columns)
+    sql = f"CREATE TABLE {_ident(name)} ({cols});\n"
+    rows = con.execute(f"SELECT * FROM main.{_ident(name)}").fetchall()
+    if rows:
+        aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+        casts = ", ".join(f"CAST(c{i} AS {t})" for i, (_c, t) in enumerate(columns))
+        values = ",\n".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
+        sql += (
+            f"INSERT INTO {_ident(name)} SELECT {casts} FROM (VALUES\n{values}) AS v ({aliases});\n"
+        )
+    return sql
+
+
+def _state_of(con) -> dict:
+    """Every table the setup left, as digests (to prove the learner's setup makes the same)."""
+    out = {}
+    for name in table_names(con):
+        shape = shape_of(con, name)
+        fks = sorted([list(cols), target] for cols, target in shape.fks)
+        out[name] = stored.digest(
+            [[list(c) for c in shape.columns], list(shape.pk), fks, shape.data.sorted()]
+        )
+    return out
+
+
+def _learner_setup(ex: Exercise, db: str) -> str:
+    """``ex.setup`` with each statement that holds another exercise's answer replaced by the
+    rows it made (module 09's later setups rebuild the earlier answers' tables from their
+    reference SQL; the learner build gets those tables as data).  Checked at release: the new
+    setup leaves exactly the tables the old one leaves."""
+    if not ex.setup.strip():
+        return ""
+    secrets = _secret_texts(ex)
+    statements = [s.query.strip() for s in _extract(ex.setup)]
+    if not any(secret in _fold(text) for text in statements for secret in secrets):
+        return ex.setup
+    con = _connect(":memory:")
+    try:
+        if ex.attach:
+            database.attach_course(con, db)
+            con.execute("SET search_path = 'memory.main,library.main'")
+        parts = []
+        for text in statements:
+            leaks = any(secret in _fold(text) for secret in secrets)
+            before = set(table_names(con))
+            con.execute(text)
+            if not leaks:
+                parts.append(text.rstrip().rstrip(";") + ";\n")
+                continue
+            made = [n for n in table_names(con) if n not in before]
+            if len(made) != 1:
+                raise BankError(
+                    f"{ex.qid}: a setup statement holds another exercise's answer and does not "
+                    "make one table, so the learner build cannot replace it by its rows"
+                )
+            parts.append(_table_as_sql(con, made[0]))
+        want = _state_of(con)
+    finally:
+        con.close()
+    setup = "".join(parts)
+    con = _environment(ex, db, setup)
+    try:
+        if _state_of(con) != want:
+            raise BankError(f"{ex.qid}: the learner build's setup does not make the same tables")
+    finally:
+        con.close()
+    return setup
+
+
 def fingerprint(ex: Exercise) -> dict:
     """What the learner build's visible check of ``ex`` needs (see the module docstring).
 
@@ -354,7 +479,7 @@ def fingerprint(ex: Exercise) -> dict:
     db = "library"
     values = design_checks.draw_values(ex, False) if ex.draw else {}
     tables, shapes = _reference(ex, db, values)  # also tries the probes with these values
-    out: dict = {"tables": list(tables), "shapes": {}}
+    out: dict = {"tables": list(tables), "shapes": {}, "setup": _learner_setup(ex, db)}
     for name in tables:
         shape = shapes[name.casefold()]
         item: dict = {"name": shape.name, "columns": [list(c) for c in shape.columns]}
@@ -509,7 +634,7 @@ def _evaluate_stored(
                 "runs",
                 "answer",
             )
-        con = _environment(ex, db)
+        con = _environment(ex, db, st.get("setup"))
         before = set(table_names(con))
         script = answer.sql if answer.sql is not None else answer.scalar
         try:
