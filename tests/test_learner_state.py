@@ -475,10 +475,8 @@ def test_a_blank_answer_fails_and_a_correct_one_passes(bank, staged, data_dir, m
 
 
 def test_the_hidden_sentence_is_the_one_the_api_gives():
-    from course.check import api
-
-    said = getattr(api, "HIDDEN_ELSEWHERE", None)
-    assert said in (None, HIDDEN_ELSEWHERE)
+    assert HIDDEN_ELSEWHERE == stored.HIDDEN_ELSEWHERE
+    assert HIDDEN_ELSEWHERE.startswith("Hidden checks run when your instructor grades")
 
 
 @needs_data

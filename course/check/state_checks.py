@@ -104,11 +104,8 @@ __all__ = ["evaluate_state", "clear_cache", "fingerprint", "LEARNER_STRIP"]
 #: must give back is stored as a fingerprint, the facts in clear; the learner's query and the
 #: messages move into the stored entry), and ``setup`` (stored without other answers' SQL).
 LEARNER_STRIP = ("same_as", "stored_once", "setup")
-#: What a hidden check says in a learner build (as ``course.check.api.HIDDEN_ELSEWHERE``).
-HIDDEN_ELSEWHERE = (
-    "Hidden checks run when your instructor grades this notebook; the visible check above is "
-    "what you can run here."
-)
+#: What a hidden check says in a learner build.
+HIDDEN_ELSEWHERE = stored.HIDDEN_ELSEWHERE
 
 _compare = compare
 _Spec = Spec
