@@ -83,11 +83,19 @@ def _progress(items, *, desc: str, enabled: bool, total: int | None = None):
 
 
 def _require_data() -> None:
-    missing = [n for n in ("library",) if not config.database_path(n).exists()]
-    if missing:
+    """The stored results are computed on the built course data, and learners build theirs with
+    this code: the data must be built, and with the current recipe."""
+    from course.data.build import is_built
+
+    if not config.database_path("library").exists():
         raise LearnerBuildError(
             f"The course data is not built in {config.data_dir()}: run `course data` first "
-            "(the learner build stores each visible check's expected results computed on it)."
+            "(the learner build stores each visible check's results computed on it)."
+        )
+    if not is_built():
+        raise LearnerBuildError(
+            f"The course data in {config.data_dir()} was built by other code than this: run "
+            "`course data` first, so that the stored results come from the data learners build."
         )
 
 
