@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -71,13 +72,44 @@ def fingerprint_bank(bank_path, *, kinds=None) -> dict:
             check.use_demo(None)
 
 
+#: What a learner build shows instead of a hint that spells out (part of) the reference.
+HINT_LEFT_OUT = (
+    "This hint spells out the answer, so the graded (learner) build leaves it out: ask your "
+    "instructor or your group for a pointer."
+)
+
+
+def _plain(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip().rstrip(";").strip().casefold()
+
+
+def answer_statements(reference: str) -> list[str]:
+    """The statements of a reference (whitespace and capitals folded), long enough to be an
+    answer rather than a phrase: what no hint of the learner build may hold."""
+    parts = re.split(r";\s*(?:\n|$)", reference or "")
+    plain = [_plain(re.sub(r"(?i)^\s*begin(\s+transaction)?\s*$", "", p)) for p in parts]
+    return [p for p in plain if len(p) >= 20 and p not in ("begin transaction", "commit")]
+
+
+def _answer_hints(entry: dict) -> list:
+    statements = answer_statements(str(entry.get("reference", "")))
+    hints = entry.get("hints") or []
+    return [HINT_LEFT_OUT if any(s in _plain(str(h)) for s in statements) else h for h in hints]
+
+
 def strip_bank(data: dict) -> dict:
-    """A copy of a bank's YAML data without what only the full build may hold."""
+    """A copy of a bank's YAML data without what only the full build may hold.
+
+    Besides the references and the mistakes' answers, a hint that holds a whole statement of the
+    reference (the last hint of some exercises is the answer itself) is replaced by
+    :data:`HINT_LEFT_OUT`: in a graded course, copying it would pass the hidden check too."""
     data = copy.deepcopy(data)
     demo = data.get("demo")
     if isinstance(demo, dict):
         demo.pop("shadow", None)  # the hidden checks' copy of a notebook's demo data
     for entry in (data.get("exercises") or {}).values():
+        if entry.get("hints"):
+            entry["hints"] = _answer_hints(entry)
         extra = getattr(_kind_module(entry.get("kind", "query")), "LEARNER_STRIP", ())
         for name in (*SECRET_FIELDS, *extra):
             entry.pop(name, None)
