@@ -19,8 +19,12 @@ Then, in that environment (one subprocess running every case and writing JSON):
 * nothing installed (the course package, ``DIR/notebooks``) holds an exercise's reference or a
   listed mistake's SQL, value, design or function, nbgrader's solution and hidden-test markers,
   the solution and hidden-test text of ``source/``, the shadow database or the witness code;
+* every module's release notebook, its answer cells filled with right and wrong fixture answers
+  in turn (the last left blank), runs whole in a kernel of the fresh environment and in one of
+  this environment, and every check cell shows the same output in both;
 * the instructor's commands answer in one sentence that this is the learner build, ``course
-  workspace`` finds the release notebooks, and ``config.DATABASES`` is ``("library",)``.
+  workspace`` finds the release notebooks, ``config.DATABASES`` is ``("library",)``, and ``course
+  data`` there builds ``library.duckdb`` alone, with the full build's table checksums.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import pytest
 import yaml
 
 from course import check, config
-from course.check.bank import bank_paths, load_bank
+from course.check.bank import bank_paths, banks_dir, load_bank
 from course.check.stored import HIDDEN_ELSEWHERE
 
 pytestmark = pytest.mark.slow
@@ -558,3 +562,123 @@ def test_course_data_in_the_learner_build_makes_the_library_database_alone(venv)
     assert list(stamp["databases"]) == ["library"]
     assert stamp["recipe"]["samples"] == {"library": ours["recipe"]["samples"]["library"]}
     assert stamp["databases"]["library"] == ours["databases"]["library"]
+
+
+# --- release notebooks run in a kernel of each build ------------------------------------------
+
+NOTEBOOK_RUNNER = r"""
+import json, sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def text_of(cell):
+    parts = []  # [label, text]; a stream may come in several messages: they are joined
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            if parts and parts[-1][0] == out.name:
+                parts[-1][1] += out.text
+            else:
+                parts.append([out.name, out.text])
+        elif out.output_type == "error":
+            parts.append(["error", f"{out.ename}: {out.evalue}"])
+        else:
+            parts.append(["data", out.get("data", {}).get("text/plain", "")])
+    return " ".join(f"[{label}] {text.strip()}" for label, text in parts if text.strip())
+
+
+source, answers, out, work = sys.argv[1:5]
+nb = nbformat.read(source, as_version=4)
+answers = json.loads(Path(answers).read_text(encoding="utf-8"))
+for cell in nb.cells:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    if grade_id.endswith("_answer") and grade_id[: -len("_answer")] in answers:
+        cell.source = answers[grade_id[: -len("_answer")]]
+nb.cells.append(nbformat.v4.new_code_cell("import course\nprint(course.__file__)"))
+options = {"timeout": 600, "kernel_name": "python3", "allow_errors": True}
+NotebookClient(nb, resources={"metadata": {"path": work}}, **options).execute()
+ids = [cell.metadata.get("nbgrader", {}).get("grade_id", "") for cell in nb.cells]
+checks = {i: text_of(cell) for i, cell in zip(ids, nb.cells) if i.endswith("_check")}
+setup = next(cell for i, cell in zip(ids, nb.cells) if i.endswith("_setup"))
+Path(out).write_text(
+    json.dumps({"checks": checks, "setup": text_of(setup), "course_file": text_of(nb.cells[-1])}),
+    encoding="utf-8",
+)
+"""
+#: Every module's release notebook, run whole in a kernel of each build.
+NOTEBOOKS = tuple(bank.stem for bank in bank_paths())
+
+
+def _notebook_answers(module: str) -> dict[str, str]:
+    """Answer cells: a right fixture answer, a wrong one, in turn; the last exercise blank."""
+    bank = {qid: ex for qid, ex in load_bank(banks_dir() / f"{module}.yml").items()}
+    fixtures = yaml.safe_load((FIXTURES / f"{module}.yml").read_text(encoding="utf-8"))["answers"]
+    answers = {}
+    for n, qid in enumerate(list(bank)[:-1]):
+        kind = "correct" if n % 2 == 0 else "wrong"
+        usable = [
+            v
+            for v in fixtures[qid][kind]
+            if v.get("check", "visible") == "visible" and {"sql", "value", "python"} & set(v)
+        ]
+        if not usable:
+            continue
+        variant = usable[0]
+        if "python" in variant:
+            answers[qid] = f"{variant['python']}\n{qid} = {bank[qid].function}\n"
+        else:
+            answers[qid] = f"{qid} = {variant.get('sql', variant.get('value'))!r}\n"
+    return answers
+
+
+def _start_notebook(python: Path, module: str, work: Path, env: dict) -> callable:
+    work.mkdir(parents=True)
+    (work / "runner.py").write_text(NOTEBOOK_RUNNER, encoding="utf-8")
+    (work / "answers.json").write_text(json.dumps(_notebook_answers(module)), encoding="utf-8")
+    source = ROOT / "release" / module / f"{module}.ipynb"
+    process = subprocess.Popen(
+        [str(python), "-I", str(work / "runner.py"), str(source), str(work / "answers.json")]
+        + [str(work / "out.json"), str(work)],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def outcome() -> dict:
+        _out, err = process.communicate()
+        assert process.returncode == 0, err[-3000:]
+        return json.loads((work / "out.json").read_text(encoding="utf-8"))
+
+    return outcome
+
+
+@pytest.mark.parametrize("module", NOTEBOOKS)
+def test_a_release_notebook_gives_the_same_check_outputs_in_both_builds(venv, module, tmp_path):
+    full_env = venv.env(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        COURSE_DATA_DIR=str(COURSE_DATA),
+        COURSE_WORKSPACE=str(tmp_path / "full-workspace"),
+    )
+    learner_env = venv.env(COURSE_WORKSPACE=str(tmp_path / "learner-workspace"))
+    learner = _start_notebook(venv.python, module, tmp_path / "learner", learner_env)
+    full = _start_notebook(Path(sys.executable), module, tmp_path / "full", full_env)()
+    learner = learner()
+    for run in (learner, full):  # the kernel's own answer: which course it imported
+        run["course_file"] = Path(run["course_file"].removeprefix("[stdout]").strip())
+    assert learner["course_file"].is_relative_to(venv.site), learner["course_file"]
+    assert not full["course_file"].is_relative_to(venv.dir), full["course_file"]
+    assert learner["setup"] == full["setup"] and "[error]" not in learner["setup"]
+    assert learner["checks"] == full["checks"]
+    answers = _notebook_answers(module)
+    outputs = learner["checks"]
+    assert len(outputs) == len(load_bank(banks_dir() / f"{module}.yml"))
+    for n, qid in enumerate(answers):
+        text = outputs[f"{qid}_check"]
+        assert "[stderr]" not in text and "Traceback" not in text, text
+        # A failed check raises CheckFailed with its sentence (nbgrader scores the cell 0).
+        expected = "[stdout] ✓ " if n % 2 == 0 else "[error] CheckFailed: "
+        assert text.startswith(expected) and "\n" not in text, (qid, text)
