@@ -8,6 +8,7 @@ import hashlib
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -129,6 +130,32 @@ def vendor():
     con.close()
 
 
+def test_in_the_learner_build_the_pipeline_runs_the_learners_answers(vendor, monkeypatch):
+    # A learner build's bank has no references (issue 14): each step runs the answer the
+    # notebook holds under the exercise's name, and says so in one sentence when there is none
+    # or when it fails.
+    import dataclasses
+
+    con, stats = vendor
+    full = {qid: ex for qid, ex in load_bank(BANK).items()}
+    stripped = {qid: dataclasses.replace(ex, reference="") for qid, ex in full.items()}
+    monkeypatch.setattr(pipeline, "_exercise", lambda step: stripped[pipeline.STEPS[step]])
+    answers: dict = {}
+    monkeypatch.setattr(pipeline, "_learner_answer", answers.get)
+    with pytest.raises(pipeline.StepMissing, match=r"Question 9\.3 \(q9_3\) has none yet"):
+        pipeline.validate(con, "vendor")
+    answers.update({qid: ex.reference for qid, ex in full.items()})
+    assert pipeline.validate(con, "vendor") > 0
+    assert pipeline.match(con, "vendor") == stats.outcomes
+    answers["q9_4"] = "CREATE TABLE missing_field AS SELECT record_id FORM batch_record"
+    with pytest.raises(pipeline.StepMissing) as failed:
+        pipeline.validate(con, "vendor")
+    assert failed.value.sentence.startswith("Your answer to Question 9.4 (q9_4) stopped the")
+    assert failed.value._render_traceback_() == [f"✗ {failed.value.sentence}"]
+    answers["q9_4"] = full["q9_4"].reference
+    pipeline.validate(con, "vendor")  # leave the fixture's tables as they were
+
+
 def _manifest() -> dict:
     return json.loads((LOADLAB / "manifest.json").read_text(encoding="utf-8"))
 
@@ -222,21 +249,21 @@ def test_at_least_eight_graded_exercises():
     assert len(bank) >= 8 and len(STATE) >= 7
 
 
-def test_references_are_the_pipelines_own_statements():
+def test_the_pipelines_steps_are_the_state_exercises_and_run_their_references():
     bank = load_bank(BANK)
-    steps = {
-        "q9_3": pipeline.TITLE,
-        "q9_4": pipeline.MISSING_FIELD,
-        "q9_5": pipeline.BAD_ISBN,
-        "q9_6": pipeline.DUPLICATE_001,
-        "q9_7": pipeline.REJECT_REPORT,
-        "q9_8": pipeline.MATCH_POINT,
-        "q9_9": pipeline.MATCH_DECISION,
-        "q9_10": pipeline.OVERLAY,
-    }
-    assert set(steps) == set(STATE)
-    for qid, sql in steps.items():
-        assert bank[qid].reference.strip() == sql.strip(), qid
+    assert set(pipeline.STEPS.values()) == set(STATE)
+    for step, qid in pipeline.STEPS.items():
+        assert pipeline.statement(step) == bank[qid].reference, qid
+
+
+def test_the_pipeline_holds_no_answer_of_its_own():
+    # The learner build strips the references; the pipeline must not carry them (issue 14).
+    def plain(text):
+        return " ".join(text.split())
+
+    source = plain(Path(pipeline.__file__).read_text(encoding="utf-8"))
+    for qid in STATE:
+        assert plain(load_bank(BANK)[qid].reference) not in source, qid
 
 
 @needs_data

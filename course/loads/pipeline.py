@@ -1,9 +1,10 @@
 """Module 09's batch-load pipeline: stage, validate, match, overlay or add, export.
 
-Every step is SQL over the staged batch, the same statements as the reference answers of the
-exercises in ``course/exercises/09-batch-loads.yml`` (a test keeps them equal), run here on a
-whole file: the vendor's delivery in the notebook, the 250,000-record LoC file in the big run
-and in ``bench/bench_batch_load.py``.
+Every step is SQL over the staged batch: the reference answer of an exercise of
+``course/exercises/09-batch-loads.yml`` (read from the bank, so the statements exist once), or in
+the learner build, which holds no references, the learner's own answer (see :data:`STEPS`), run
+here on a whole file: the vendor's delivery in the notebook, the 250,000-record LoC file in the
+big run and in ``bench/bench_batch_load.py``.
 
 Tables, in a schema of the learner's scratch database (``vendor``, ``big``):
 
@@ -32,14 +33,8 @@ from course.data.marc.load import load_marc
 
 __all__ = [
     "STEPS",
-    "TITLE",
-    "MISSING_FIELD",
-    "BAD_ISBN",
-    "DUPLICATE_001",
-    "REJECT_REPORT",
-    "MATCH_POINT",
-    "MATCH_DECISION",
-    "OVERLAY",
+    "StepMissing",
+    "statement",
     "RunStats",
     "stage",
     "use_catalog",
@@ -51,113 +46,6 @@ __all__ = [
     "table_checksum",
 ]
 
-TITLE = r"""
-CREATE TABLE batch_title AS
-SELECT r.record_id,
-       trim(r.control_number) AS control_number,
-       substr(r.leader, 18, 1) AS encoding_level,
-       (SELECT min_by(s.value, s.subfield_seq)
-        FROM batch_field AS f JOIN batch_subfield AS s USING (record_id, field_seq)
-        WHERE f.record_id = r.record_id AND f.tag = '245' AND s.code = 'a') AS title
-FROM batch_record AS r
-"""
-
-MISSING_FIELD = r"""
-CREATE TABLE missing_field AS
-SELECT r.record_id, trim(r.control_number) AS control_number, t.tag
-FROM batch_record AS r
-CROSS JOIN (VALUES ('001'), ('008'), ('245')) AS t (tag)
-WHERE NOT EXISTS (
-  SELECT 1 FROM batch_field AS f WHERE f.record_id = r.record_id AND f.tag = t.tag)
-"""
-
-BAD_ISBN = r"""
-CREATE TABLE bad_isbn AS
-WITH n AS (
-  SELECT f.record_id,
-         upper(replace(regexp_extract(s.value, '^\s*([0-9][0-9Xx-]*)', 1), '-', '')) AS isbn
-  FROM batch_field AS f JOIN batch_subfield AS s USING (record_id, field_seq)
-  WHERE f.tag = '020' AND s.code = 'a'
-)
-SELECT record_id, isbn FROM n
-WHERE isbn <> '' AND NOT coalesce(
-  CASE length(isbn)
-    WHEN 10 THEN regexp_full_match(isbn, '[0-9]{9}[0-9X]')
-      AND (list_sum([(11 - i) * CAST(isbn[i] AS INTEGER) FOR i IN range(1, 10)])
-           + CASE WHEN isbn[10] = 'X' THEN 10 ELSE CAST(isbn[10] AS INTEGER) END) % 11 = 0
-    WHEN 13 THEN regexp_full_match(isbn, '[0-9]{13}')
-      AND list_sum([CAST(isbn[i] AS INTEGER) * CASE WHEN i % 2 = 1 THEN 1 ELSE 3 END
-                    FOR i IN range(1, 14)]) % 10 = 0
-    ELSE false END, false)
-"""
-
-DUPLICATE_001 = r"""
-CREATE TABLE duplicate_001 AS
-SELECT record_id, trim(control_number) AS control_number
-FROM batch_record
-WHERE trim(control_number) IN (
-  SELECT trim(control_number) FROM batch_record GROUP BY 1 HAVING count(*) > 1)
-"""
-
-REJECT_REPORT = r"""
-CREATE TABLE reject_report AS
-SELECT r.record_id, trim(r.control_number) AS control_number, p.problem
-FROM batch_record AS r
-JOIN (
-  SELECT record_id, 'missing ' || tag AS problem FROM missing_field
-  UNION ALL
-  SELECT record_id, 'ISBN check digit wrong: ' || isbn FROM bad_isbn
-  UNION ALL
-  SELECT record_id, 'duplicate 001' FROM duplicate_001
-  UNION ALL
-  SELECT record_id, 'encoding level ' || substr(leader, 18, 1) || ' (Leader/17)'
-  FROM batch_record WHERE substr(leader, 18, 1) IN ('5', '8')
-) AS p USING (record_id)
-"""
-
-MATCH_POINT = r"""
-CREATE TABLE match_point AS
-WITH sf AS (
-  SELECT f.record_id, f.tag, s.value
-  FROM batch_field AS f JOIN batch_subfield AS s USING (record_id, field_seq)
-  WHERE f.tag IN ('010', '020', '035') AND s.code = 'a'
-)
-SELECT DISTINCT sf.record_id, 'lccn' AS point, c.bib_id
-FROM sf JOIN catalog_bib AS c
-  ON c.lccn = regexp_replace(regexp_replace(sf.value, '\s', '', 'g'), '/.*$', '')
-WHERE sf.tag = '010'
-UNION
-SELECT sf.record_id, 'oclc', c.bib_id
-FROM sf JOIN catalog_bib AS c
-  ON c.oclc_number = regexp_extract(sf.value, '^\(OCoLC\)\D*(\d+)', 1)
-WHERE sf.tag = '035' AND sf.value LIKE '(OCoLC)%'
-UNION
-SELECT sf.record_id, 'isbn', i.bib_id
-FROM sf JOIN catalog_isbn AS i
-  ON i.isbn = upper(replace(regexp_extract(sf.value, '^\s*([0-9][0-9Xx-]*)', 1), '-', ''))
-WHERE sf.tag = '020'
-"""
-
-MATCH_DECISION = r"""
-CREATE TABLE match_decision AS
-WITH scored AS (
-  SELECT record_id, bib_id,
-         sum(CASE point WHEN 'lccn' THEN 50 WHEN 'oclc' THEN 50 ELSE 30 END) AS score
-  FROM match_point GROUP BY record_id, bib_id
-),
-best AS (  -- the highest score; on a tie, the lowest bib_id
-  SELECT record_id, max(score) AS score, arg_max(bib_id, score * 100000000 - bib_id) AS bib_id
-  FROM scored GROUP BY record_id
-)
-SELECT r.record_id,
-       CASE WHEN r.record_id NOT IN (SELECT record_id FROM reject_report) AND b.score >= 50
-            THEN b.bib_id END AS bib_id,
-       coalesce(b.score, 0) AS score,
-       CASE WHEN r.record_id IN (SELECT record_id FROM reject_report) THEN 'reject'
-            WHEN b.score >= 50 THEN 'overlay'
-            ELSE 'new' END AS outcome
-FROM batch_record AS r LEFT JOIN best AS b USING (record_id)
-"""
 
 #: The catalog's ISBNs, each in both forms (ISBN-10 and ISBN-13), one per row.
 CATALOG_ISBN = """
@@ -181,26 +69,79 @@ SELECT d.record_id, d.bib_id, d.outcome, t.control_number,
 FROM match_decision AS d JOIN batch_title AS t USING (record_id)
 """
 
-OVERLAY = r"""
-BEGIN TRANSACTION;
-INSERT INTO catalog_title (bib_id, control_number, lccn, title)
-SELECT coalesce(bib_id, 1000000 + record_id), control_number, lccn, title
-FROM incoming WHERE outcome IN ('new', 'overlay')
-ON CONFLICT (bib_id) DO UPDATE
-SET control_number = excluded.control_number, lccn = excluded.lccn, title = excluded.title;
-COMMIT;
-"""
 
-#: The steps in order, each a statement that makes one table.
+#: The steps in order, each the answer to one exercise of module 09.  Its statement is that
+#: exercise's reference in the full build (the bank holds it, once) and, in the learner build,
+#: whose banks hold no reference, the learner's own answer: the notebook's variable of that name.
+#: So the learner build runs the learner's pipeline, and ships none of the answers.
 STEPS = {
-    "batch_title": TITLE,
-    "missing_field": MISSING_FIELD,
-    "bad_isbn": BAD_ISBN,
-    "duplicate_001": DUPLICATE_001,
-    "reject_report": REJECT_REPORT,
-    "match_point": MATCH_POINT,
-    "match_decision": MATCH_DECISION,
+    "batch_title": "q9_3",
+    "missing_field": "q9_4",
+    "bad_isbn": "q9_5",
+    "duplicate_001": "q9_6",
+    "reject_report": "q9_7",
+    "match_point": "q9_8",
+    "match_decision": "q9_9",
+    "overlay": "q9_10",
 }
+
+
+class StepMissing(Exception):
+    """A step of the pipeline has no statement to run (learner build, answer not given yet)."""
+
+    def __init__(self, sentence: str):
+        super().__init__(sentence)
+        self.sentence = sentence
+
+    def _render_traceback_(self) -> list[str]:  # IPython: one line instead of a traceback
+        return [f"✗ {self.sentence}"]
+
+
+def _learner_answer(qid: str):
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns.get(qid)
+
+
+def _exercise(step: str):
+    from course.check.bank import find_exercise
+
+    return find_exercise(STEPS[step])
+
+
+def _execute(con, step: str, sql: str) -> None:
+    """Run one step; an error in the learner's own answer (learner build) becomes one sentence."""
+    ex = _exercise(step)
+    if ex.reference.strip():
+        con.execute(sql)
+        return
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        from course.check.messages import sql_error
+
+        said = sql_error(str(exc), sql)[1]
+        raise StepMissing(
+            f"Your answer to {ex.label} ({ex.qid}) stopped the pipeline: {said}"
+        ) from None
+
+
+def statement(step: str) -> str:
+    """The SQL of one step: its exercise's reference, or the learner's answer (learner build)."""
+    ex = _exercise(step)
+    if ex.reference.strip():
+        return ex.reference
+    answer = _learner_answer(ex.qid)
+    if isinstance(answer, str) and answer.strip():
+        return answer
+    raise StepMissing(
+        f"This pipeline runs your own answers, and {ex.label} ({ex.qid}) has none yet: run the "
+        "cell with your answer, then run this cell again."
+    )
+
 
 BATCH_TABLES = {
     "marc_record": "batch_record",
@@ -285,7 +226,7 @@ def _steps(con, schema: str, names, seconds: dict) -> None:
         _use(con, schema)
         for name in names:
             began = time.perf_counter()
-            con.execute(_replacing(STEPS[name]))
+            _execute(con, name, _replacing(statement(name)))
             seconds[name] = time.perf_counter() - began
     finally:
         con.execute(f'USE "{before}"')
@@ -352,7 +293,7 @@ def overlay(con, schema: str = "vendor") -> int:
     before = _current_schema(con)
     try:
         _use(con, schema)
-        con.execute(OVERLAY)
+        _execute(con, "overlay", statement("overlay"))
     finally:
         con.execute(f'USE "{before}"')
     changed = con.execute(
