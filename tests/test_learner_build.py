@@ -682,3 +682,15 @@ def test_a_release_notebook_gives_the_same_check_outputs_in_both_builds(venv, mo
         # A failed check raises CheckFailed with its sentence (nbgrader scores the cell 0).
         expected = "[stdout] ✓ " if n % 2 == 0 else "[error] CheckFailed: "
         assert text.startswith(expected) and "\n" not in text, (qid, text)
+
+
+def test_build_learner_without_course_data_says_so_in_one_sentence(tmp_path, monkeypatch, capsys):
+    from course.cli import main
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "no-data"))
+    assert main(["build-learner", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith("course build-learner: The course data is not built in "), err
+    assert "run `course data` first" in err
+    assert not (tmp_path / "out").exists()
