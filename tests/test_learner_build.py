@@ -396,24 +396,6 @@ def _installed_texts(venv: Venv, dist_dir: Path) -> dict[str, str]:
 #: Hidden-test regions that only call a check name it and nothing more: the same call is in
 #: ``course/check/__init__.py``'s documentation.
 _ONLY_CALLS = re.compile(r"^(\s*check\.hidden\([^()]*\)\s*)+$")
-#: Secrets the learner build still ships, each with the reason and the file it is in.  They are
-#: not the build's to remove (the authors of the modules decide); test_known_leaks_are_gone
-#: fails as soon as one is gone, so that this list only shrinks.
-KNOWN_LEAKS = {
-    **{
-        f"q9_{n} reference": (
-            "course/loads/pipeline.py",
-            "module 09's batch-load pipeline, which the notebook runs on the whole file, runs the "
-            "same statements as the references of 9.3-9.10 (a test keeps them equal)",
-        )
-        for n in range(3, 11)
-    },
-    "q4_6 reference": ("course/exercises/04-data-modeling.yml", "its last hint is the reference"),
-    "q10_1 reference": (
-        "course/exercises/10-storage-and-backup.yml",
-        "its last hint is the reference",
-    ),
-}
 #: A listed mistake this short is a common query (``SELECT count(*) FROM item``) that quizzes,
 #: drills, hints and notebooks show too; found, it is reported rather than failed.
 SHORT_MISTAKE = 40
@@ -477,12 +459,11 @@ def test_nothing_installed_holds_a_reference_a_mistake_a_solution_or_the_shadow_
     dist_dir, _wheel = dist
     found, ignored, searched = _leaks(venv, dist_dir)
     assert searched > 400
-    unknown = [
+    leaks = [
         f"{what}: {text[:80]!r} in {_relative(path, venv)}"
         for what, (path, text) in sorted(found.items())
-        if what not in KNOWN_LEAKS or _relative(path, venv) != KNOWN_LEAKS[what][0]
     ]
-    assert not unknown, f"{len(unknown)} secret text(s) installed:\n" + "\n".join(unknown[:20])
+    assert not leaks, f"{len(leaks)} secret text(s) installed:\n" + "\n".join(leaks[:20])
     with capsys.disabled():  # what was let through, for the reader of the log
         print(
             f"\nlearner build: {searched} secret texts searched; short or shown in a release "
@@ -499,16 +480,6 @@ def test_nothing_installed_holds_a_reference_a_mistake_a_solution_or_the_shadow_
     assert not names & {"shadow.duckdb", "witness.py", "shadow.py"}
     for path, text in texts.items():
         assert "apply_witnesses" not in text and "SHADOW_SEED = 2109" not in text, path
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the learner build still ships KNOWN_LEAKS: module 09's pipeline and two last hints",
-)
-def test_known_leaks_are_gone(venv, dist):
-    found, _ignored, _searched = _leaks(venv, dist[0])
-    still = sorted(set(found) & set(KNOWN_LEAKS))
-    assert not still, still
 
 
 def test_instructor_commands_answer_in_one_sentence(venv):
