@@ -35,6 +35,7 @@ import re
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -306,12 +307,20 @@ def _learner_build(venv: Venv, cases: list[dict], name: str) -> dict:
 def test_the_course_in_the_fresh_environment_is_the_installed_learner_build(venv):
     found = venv.run_python(
         "import json, course; from course import config; from course.check import stored; "
-        "print(json.dumps([course.__file__, list(config.DATABASES), stored.is_learner_build()]))"
+        "from importlib.metadata import requires, version; "
+        "print(json.dumps([course.__file__, list(config.DATABASES), stored.is_learner_build(), "
+        "version('course'), requires('course')]))"
     )
-    course_file, databases, learner = json.loads(found)
+    course_file, databases, learner, version, requires = json.loads(found)
     assert Path(course_file).is_relative_to(venv.site), course_file
     assert not Path(course_file).is_relative_to(ROOT)
     assert databases == ["library"] and learner is True
+    # The wheel's metadata: its own version, the pinned stack, all of it satisfied here.
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert version.endswith("+learner") and set(pins["dependencies"]) <= set(requires)
+    check_deps = [sys.executable, "-m", "pip", "--python", str(venv.python), "check"]
+    done = subprocess.run(check_deps, env=venv.env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
     # What builds the shadow database is not there to import.
     missing = venv.run_python(
         "import importlib.util as u; "
