@@ -674,3 +674,19 @@ def test_build_learner_without_course_data_says_so_in_one_sentence(tmp_path, mon
     assert err.startswith("course build-learner: The course data is not built in "), err
     assert "run `course data` first" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_course_setup_prepares_jupyterlab_and_nbgrader_in_the_learner_build(venv):
+    done = venv.course("setup")
+    assert done.returncode == 0, done.stderr
+    config_file = venv.dir / "etc" / "jupyter" / "nbgrader_config.py"
+    assert config_file.exists()
+    # nbgrader runs that file in every learner's Assignment List and Validate: what it imports
+    # from course.grading (feedback) is in the learner build.
+    code = (
+        "from traitlets.config import Config; c = Config(); "
+        f"path = {str(config_file)!r}; "
+        "exec(open(path).read(), {'get_config': lambda: c, '__file__': path}); "
+        "print(c.CourseDirectory.course_id)"
+    )
+    assert venv.run_python(code) == "tsdl"
