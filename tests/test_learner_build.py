@@ -676,7 +676,8 @@ def test_build_learner_without_course_data_says_so_in_one_sentence(tmp_path, mon
     assert not (tmp_path / "out").exists()
 
 
-def test_course_setup_prepares_jupyterlab_and_nbgrader_in_the_learner_build(venv):
+def test_course_setup_prepares_jupyterlab_and_nbgrader_in_the_learner_build(dist, tmp_path):
+    venv = Venv(tmp_path, dist[1])  # its own: setup changes the kernels the others start
     done = venv.course("setup")
     assert done.returncode == 0, done.stderr
     config_file = venv.dir / "etc" / "jupyter" / "nbgrader_config.py"
