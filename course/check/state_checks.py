@@ -402,7 +402,7 @@ def _table_as_sql(con, name: str) -> str:
     ).fetchall()
     cols = ", ".join(f"{_ident(c)} {t}" for c, t in columns)
     sql = f"CREATE TABLE {_ident(name)} ({cols});\n"
-    rows = con.execute(f"SELECT * FROM main.{_ident(name)} ORDER BY ALL").fetchall()
+    rows = con.execute(f"SELECT * FROM main.{_ident(name)} ORDER BY rowid").fetchall()
     if rows:
         aliases = ", ".join(f"c{i}" for i in range(len(columns)))
         casts = ", ".join(f"CAST(c{i} AS {t})" for i, (_c, t) in enumerate(columns))
