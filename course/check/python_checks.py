@@ -234,27 +234,48 @@ def _elements(root):
     return out
 
 
+def _xml_text(element) -> str:
+    return (element.text or "").strip()
+
+
+def _xml_want(data: bytes, key) -> list:
+    """An expected document as the comparison reads it: per element in document order, its
+    path, its attributes, ``key`` of its text and the text's first 60 characters."""
+    return [
+        [path, list(dict(el.attrib).items()), key(_xml_text(el)), _short(_xml_text(el))]
+        for path, el in _elements(_parse(data))
+    ]
+
+
 def xml_difference(mine: bytes, want: bytes) -> str | None:
     """The first difference between two XML documents, as a clause; None when they are equal."""
+    return _xml_compare(mine, want, _exact)
+
+
+def _xml_compare(mine: bytes, want, key) -> str | None:
+    """:func:`xml_difference` against ``want``: the expected document's bytes (read after the
+    learner's) or its elements as :func:`_xml_want` gives them with the same ``key``."""
     try:
         a = _parse(mine)
     except (_XMLSyntaxError, ValueError) as exc:
         msg = str(exc).split("\n")[0]
         return f"is not well-formed XML ({msg})"
-    b = _parse(want)
-    ea, eb = _elements(a), _elements(b)
-    for (pa, xa), (pb, xb) in zip(ea, eb, strict=False):
+    if isinstance(want, bytes):
+        want = _xml_want(want, key)
+    ea = _elements(a)
+    for (pa, xa), (pb, attrib, text, shown) in zip(ea, want, strict=False):
         if pa != pb:
             return f"has <{pa}> where <{pb}> was expected"
-        if dict(xa.attrib) != dict(xb.attrib):
-            return f"gives <{pa}> the attributes {dict(xa.attrib)}, expected {dict(xb.attrib)}"
-        ta, tb = (xa.text or "").strip(), (xb.text or "").strip()
-        if ta != tb:
-            return f"has {_short(ta)} in <{pa}>, expected {_short(tb)}"
-    if len(ea) < len(eb):
-        return f"has no <{eb[len(ea)][0]}>, which was expected"
-    if len(ea) > len(eb):
-        return f"has an extra <{ea[len(eb)][0]}>"
+        expected = {k: v for k, v in attrib}
+        if dict(xa.attrib) != expected:
+            return f"gives <{pa}> the attributes {dict(xa.attrib)}, expected {expected}"
+        ta = _xml_text(xa)
+        if key(ta) != text:
+            return f"has {_short(ta)} in <{pa}>, expected {shown}"
+    if len(ea) < len(want):
+        return f"has no <{want[len(ea)][0]}>, which was expected"
+    if len(ea) > len(want):
+        return f"has an extra <{ea[len(want)][0]}>"
     return None
 
 
@@ -343,42 +364,78 @@ def _outputs(fn, ex: Exercise, cases: list, db: str):
     return out
 
 
-def _differs(ex: Exercise, mine, want) -> str | None:
-    """None when equal, else a clause saying how ``mine`` differs from ``want``."""
+def _exact(value):
+    """The full build's key: a plain value stands for itself, compared with ``==`` (the learner
+    build's key is :func:`_digest`, equal exactly when ``==`` says so)."""
+    return value
+
+
+def _want_entry(ex: Exercise, want, key) -> dict:
+    """One case's expected output as the comparison reads it: ``key`` of the value (the value
+    itself in the full build, a digest in the stored entry), and the parts the sentences show (a
+    short preview of the value, a list's items, a record's field tags and indicators, an XML
+    document's element paths, attributes and first 60 characters of text)."""
     if ex.compare == "xml":
-        a, b = _xml_bytes(mine), _xml_bytes(want)
-        if b is None:
-            raise BankError("the reference does not give an XML document")
+        data = _xml_bytes(want)
+        if data is None:
+            whose = "the reference" if key is _exact else f"the reference of {ex.qid}"
+            raise BankError(f"{whose} does not give an XML document")
+        # the full build reads the expected document after the learner's, as xml_difference does
+        return {"xml": data if key is _exact else _xml_want(data, key)}
+    out = {"d": key(want)}
+    if isinstance(want, tuple) and want and want[0] == "record":
+        fields = []
+        for fb in want[2]:
+            if key is not _exact and not isinstance(fb[1], str):
+                raise BankError(f"the reference of {ex.qid} gives a field whose tag is not text")
+            ind = None
+            if len(fb) == 4:
+                ind = [key(fb[2]), " and ".join(_indicator(i) for i in fb[2])]
+            fields.append([fb[1], key(fb), ind])
+        out["record"] = {"leader": key(want[1]), "fields": fields}
+        return out
+    out["show"] = _show(want)
+    if _is_seq(want):
+        out["seq"] = [[key(item), _show(item)] for item in want[1]]
+    return out
+
+
+def _differs(ex: Exercise, mine, want: dict, key) -> str | None:
+    """None when ``mine`` is the expected output (``want``, as :func:`_want_entry` gives it with
+    the same ``key``), else a clause saying how it differs."""
+    if ex.compare == "xml":
+        a = _xml_bytes(mine)
         if a is None:
             return f"gives {_show(mine)}, but an XML document (text or an lxml element) is wanted"
-        return xml_difference(a, b)
-    if mine == want:
+        return _xml_compare(a, want["xml"], key)
+    if key(mine) == want["d"]:
         return None
     if mine is None:
         return (
             "gives None: does the function end with return and the value? (print shows a value "
             "but does not give it back)"
         )
-    if isinstance(want, tuple) and want and want[0] == "record":
-        return _record_difference(mine, want)
-    if _is_seq(mine) and _is_seq(want):
-        return _seq_difference(mine[1], want[1])
-    return f"gives {_show(mine)}; expected {_show(want)}"
+    if "record" in want:
+        return _record_difference(mine, want["record"], key)
+    if _is_seq(mine) and "seq" in want:
+        return _seq_difference(mine[1], want["seq"], key)
+    return f"gives {_show(mine)}; expected {want['show']}"
 
 
 def _is_seq(value) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and value[0] == "seq"
 
 
-def _seq_difference(mine: tuple, want: tuple) -> str:
-    """Name the first item that differs (a preview of the first four can look identical)."""
-    for n, (a, b) in enumerate(zip(mine, want, strict=False), start=1):
-        if a != b:
+def _seq_difference(mine: tuple, want: list, key) -> str:
+    """Name the first item that differs (a preview of the first four can look identical);
+    ``want``: per expected item, its ``key`` and its preview."""
+    for n, (a, (item, shown)) in enumerate(zip(mine, want, strict=False), start=1):
+        if key(a) != item:
             if len(mine) == len(want):
-                return f"gives a list whose item {n} is {_show(a)}, expected {_show(b)}"
+                return f"gives a list whose item {n} is {_show(a)}, expected {shown}"
             return (
                 f"gives {len(mine)} items where {len(want)} were expected; item {n} is "
-                f"{_show(a)}, expected {_show(b)}"
+                f"{_show(a)}, expected {shown}"
             )
     if len(mine) > len(want):
         return (
@@ -387,7 +444,7 @@ def _seq_difference(mine: tuple, want: tuple) -> str:
         )
     return (
         f"gives {len(mine)} items where {len(want)} were expected: item {len(mine) + 1} "
-        f"({_show(want[len(mine)])}) is missing"
+        f"({want[len(mine)][1]}) is missing"
     )
 
 
@@ -398,29 +455,31 @@ def _indicator(value: str) -> str:
     return value.replace(" ", "#")
 
 
-def _record_difference(mine, want) -> str:
+def _record_difference(mine, want: dict, key) -> str:
+    """``want``: ``key`` of the leader, and per field its tag, ``key`` and, with indicators,
+    ``key`` of them and how MARC documentation writes them."""
     if not (isinstance(mine, tuple) and mine and mine[0] == "record"):
         return f"gives {_show(mine)}, but a pymarc Record is wanted"
-    if mine[1] != want[1]:
+    if key(mine[1]) != want["leader"]:
         return "changes the leader, which this question does not ask for"
-    for fa, fb in zip(mine[2], want[2], strict=False):
-        if fa != fb:
-            if fa[1] != fb[1]:
-                return f"has a {fa[1]} field where the record has its {fb[1]}"
-            if len(fb) == 4 and len(fa) == 4 and fa[2] != fb[2]:
+    fields = want["fields"]
+    for fa, (tag, field, ind) in zip(mine[2], fields, strict=False):
+        if key(fa) != field:
+            if fa[1] != tag:
+                return f"has a {fa[1]} field where the record has its {tag}"
+            if ind is not None and len(fa) == 4 and key(fa[2]) != ind[0]:
                 bad = next((i for i in fa[2] if not isinstance(i, str)), None)
                 if bad is not None:
                     return (
-                        f"sets a {fb[1]} indicator to {_show(bad)}, which is not text: an "
+                        f"sets a {tag} indicator to {_show(bad)}, which is not text: an "
                         "indicator is one character in quotes, such as '4' (a blank is ' ')"
                     )
                 got = " and ".join(_indicator(i) for i in fa[2])
-                exp = " and ".join(_indicator(i) for i in fb[2])
-                return f"gives the {fb[1]} indicators {got}, expected {exp}"
-            return f"has a different {fb[1]} field than expected"
-    if len(mine[2]) < len(want[2]):
-        return f"has no {want[2][len(mine[2])][1]} field where one was expected"
-    return f"has an extra {mine[2][len(want[2])][1]} field"
+                return f"gives the {tag} indicators {got}, expected {ind[1]}"
+            return f"has a different {tag} field than expected"
+    if len(mine[2]) < len(fields):
+        return f"has no {fields[len(mine[2])][0]} field where one was expected"
+    return f"has an extra {mine[2][len(fields)][1]} field"
 
 
 def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
@@ -458,13 +517,13 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
         if any(w[0] != "ok" for w in want):
             raise BankError(f"the reference of {ex.qid} fails on {want[-1]}")
 
-        def differs(i, m):
-            return _differs(ex, m, want[i][1])
-    else:
-        kept = _stored_want(ex, st, cases)
+        key = _exact
 
-        def differs(i, m):
-            return _differs_stored(ex, m, kept[i])
+        def expected(i):
+            return _want_entry(ex, want[i][1], _exact)
+    else:
+        key = _digest
+        expected = _stored_want(ex, st, cases).__getitem__
 
     mine = _outputs(answer, ex, cases, db)
     where = "On other records of the catalog, " if hidden else ""
@@ -487,7 +546,7 @@ def evaluate_python(ex: Exercise, answer, *, hidden: bool = False) -> Result:
                 "result",
             )
             break
-        clause = differs(i, m[1])
+        clause = _differs(ex, m[1], expected(i), key)
         if clause is not None:
             lead = f"{where}for" if hidden else "For"  # "On other records of the catalog, for …"
             first = (f"{lead} {_describe(ex, case)}, {name} {clause}.", "values", "values")
@@ -577,10 +636,6 @@ def _digest(obj) -> str:
     return text
 
 
-def _xml_text(element) -> str:
-    return (element.text or "").strip()
-
-
 def _xml_signature(data: bytes) -> list:
     """What :func:`xml_difference` compares, element by element; equal signatures are the same
     document for it.  Raises as :func:`_parse` does on text that is not XML."""
@@ -588,39 +643,6 @@ def _xml_signature(data: bytes) -> list:
         [path, sorted(dict(el.attrib).items()), _xml_text(el)]
         for path, el in _elements(_parse(data))
     ]
-
-
-def _want_entry(ex: Exercise, want) -> dict:
-    """One case's expected output as the visible check needs it: a digest to compare with, and
-    the parts today's sentences show in the clear (a short preview of the value, a list's items,
-    a record's field tags and indicators, an XML document's element paths, attributes and first
-    60 characters of text)."""
-    if ex.compare == "xml":
-        data = _xml_bytes(want)
-        if data is None:
-            raise BankError(f"the reference of {ex.qid} does not give an XML document")
-        elements = []
-        for path, el in _elements(_parse(data)):
-            text = _xml_text(el)
-            attrib = list(dict(el.attrib).items())
-            elements.append([path, attrib, stored.digest(text), _short(text)])
-        return {"xml": elements}
-    out = {"d": _digest(want)}
-    if isinstance(want, tuple) and want and want[0] == "record":
-        fields = []
-        for fb in want[2]:
-            if not isinstance(fb[1], str):
-                raise BankError(f"the reference of {ex.qid} gives a field whose tag is not text")
-            ind = None
-            if len(fb) == 4:
-                ind = [_digest(fb[2]), " and ".join(_indicator(i) for i in fb[2])]
-            fields.append([fb[1], _digest(fb), ind])
-        out["record"] = {"leader": _digest(want[1]), "fields": fields}
-        return out
-    out["show"] = _show(want)
-    if _is_seq(want):
-        out["seq"] = [[_digest(item), _show(item)] for item in want[1]]
-    return out
 
 
 def _mistake_xml(entry) -> list:
@@ -664,7 +686,7 @@ def fingerprint(ex: Exercise) -> dict:
         mistakes.append(kept)
     return {
         "cases": stored.digest(_canon(cases)),
-        "want": [_want_entry(ex, w[1]) for w in want],
+        "want": [_want_entry(ex, w[1], _digest) for w in want],
         "mistakes": mistakes,
     }
 
@@ -676,96 +698,6 @@ def _stored_want(ex: Exercise, st: dict, cases: list) -> list:
             "learner build"
         )
     return st["want"]
-
-
-def _differs_stored(ex: Exercise, mine, want: dict) -> str | None:
-    """:func:`_differs` against a stored expected output: the same clause, word for word."""
-    if ex.compare == "xml":
-        a = _xml_bytes(mine)
-        if a is None:
-            return f"gives {_show(mine)}, but an XML document (text or an lxml element) is wanted"
-        return _xml_difference_stored(a, want["xml"])
-    if _digest(mine) == want["d"]:
-        return None
-    if mine is None:
-        return (
-            "gives None: does the function end with return and the value? (print shows a value "
-            "but does not give it back)"
-        )
-    if "record" in want:
-        return _record_difference_stored(mine, want["record"])
-    if _is_seq(mine) and "seq" in want:
-        return _seq_difference_stored(mine[1], want["seq"])
-    return f"gives {_show(mine)}; expected {want['show']}"
-
-
-def _seq_difference_stored(mine: tuple, want: list) -> str:
-    for n, (a, (digest, shown)) in enumerate(zip(mine, want, strict=False), start=1):
-        if _digest(a) != digest:
-            if len(mine) == len(want):
-                return f"gives a list whose item {n} is {_show(a)}, expected {shown}"
-            return (
-                f"gives {len(mine)} items where {len(want)} were expected; item {n} is "
-                f"{_show(a)}, expected {shown}"
-            )
-    if len(mine) > len(want):
-        return (
-            f"gives {len(mine)} items where {len(want)} were expected: item {len(want) + 1} is "
-            f"{_show(mine[len(want)])}, one too many"
-        )
-    return (
-        f"gives {len(mine)} items where {len(want)} were expected: item {len(mine) + 1} "
-        f"({want[len(mine)][1]}) is missing"
-    )
-
-
-def _record_difference_stored(mine, want: dict) -> str:
-    if not (isinstance(mine, tuple) and mine and mine[0] == "record"):
-        return f"gives {_show(mine)}, but a pymarc Record is wanted"
-    if _digest(mine[1]) != want["leader"]:
-        return "changes the leader, which this question does not ask for"
-    fields = want["fields"]
-    for fa, (tag, digest, ind) in zip(mine[2], fields, strict=False):
-        if _digest(fa) != digest:
-            if fa[1] != tag:
-                return f"has a {fa[1]} field where the record has its {tag}"
-            if ind is not None and len(fa) == 4 and _digest(fa[2]) != ind[0]:
-                bad = next((i for i in fa[2] if not isinstance(i, str)), None)
-                if bad is not None:
-                    return (
-                        f"sets a {tag} indicator to {_show(bad)}, which is not text: an "
-                        "indicator is one character in quotes, such as '4' (a blank is ' ')"
-                    )
-                got = " and ".join(_indicator(i) for i in fa[2])
-                return f"gives the {tag} indicators {got}, expected {ind[1]}"
-            return f"has a different {tag} field than expected"
-    if len(mine[2]) < len(fields):
-        return f"has no {fields[len(mine[2])][0]} field where one was expected"
-    return f"has an extra {mine[2][len(fields)][1]} field"
-
-
-def _xml_difference_stored(mine: bytes, want: list) -> str | None:
-    """:func:`xml_difference` against a stored document (paths, attributes, text digests)."""
-    try:
-        a = _parse(mine)
-    except (_XMLSyntaxError, ValueError) as exc:
-        msg = str(exc).split("\n")[0]
-        return f"is not well-formed XML ({msg})"
-    ea = _elements(a)
-    for (pa, xa), (pb, attrib, digest, shown) in zip(ea, want, strict=False):
-        if pa != pb:
-            return f"has <{pa}> where <{pb}> was expected"
-        expected = {k: v for k, v in attrib}
-        if dict(xa.attrib) != expected:
-            return f"gives <{pa}> the attributes {dict(xa.attrib)}, expected {expected}"
-        ta = _xml_text(xa)
-        if stored.digest(ta) != digest:
-            return f"has {_short(ta)} in <{pa}>, expected {shown}"
-    if len(ea) < len(want):
-        return f"has no <{want[len(ea)][0]}>, which was expected"
-    if len(ea) > len(want):
-        return f"has an extra <{ea[len(want)][0]}>"
-    return None
 
 
 def _same_xml_stored(mine: list, theirs: list) -> bool:
