@@ -35,10 +35,15 @@ hash of its normalised form (salted with the exercise), the synonym tables and o
 identifiers in hashed form, the cardinalities, and the explain sentences keyed by hashed
 elements.  A design's own spelling is kept only where one of today's sentences prints it: a
 missing entity, identifier or attribute the bank does not explain, and both ends of each
-relationship (the cardinality sentences name them); a mistake's design keeps none.  The learner
-path (:func:`_compare_stored`) runs the same comparison on these hashes and gives the same
-verdict and sentence (``tests/test_learner_python_model.py``); its hidden check only says that
-hidden checks run at grading time.
+relationship (the cardinality sentences name them); a mistake's design keeps none.  Its hidden
+check only says that hidden checks run at grading time.
+
+**One comparison for both builds**: the stored form is the "keyed" form of a design
+(:func:`_keyed_design`), and the full build puts its parsed designs in that same form with plain
+normalised names as keys before comparing, so :func:`_compare` is the only place the five stages
+and their sentences are written; the two builds differ only in the key function (a name itself,
+or its salted hash).  ``tests/test_learner_python_model.py`` checks that they give the same
+verdicts and sentences.
 """
 
 from __future__ import annotations
@@ -178,192 +183,12 @@ class _Names:
         return n
 
 
-def compare(mine: Model, design: Model, ex: Exercise) -> Difference | None:
-    """The first difference between ``mine`` and ``design`` in the fixed order, or None."""
-    names = _Names(ex.synonyms, {norm(n) for n in design.entities})
-    explain_norm = {}
-    for k, v in ex.explain:
-        if "-" in k and "." not in k:
-            a, b = k.split("-", 1)
-            explain_norm[frozenset((names.key(a), names.key(b)))] = v
-        elif "." in k:
-            ent, attr = k.split(".", 1)
-            explain_norm[(names.key(ent), names.attr(names.key(ent), attr, ent))] = v
-        else:
-            explain_norm[names.key(k)] = v
-
-    def say(stage, key, default):
-        # a relationship's explain sentence is about a missing or extra line, not its ends
-        sentence = default if stage == "cardinality" else explain_norm.get(key, default)
-        return Difference(stage, str(key), sentence)
-
-    mine_by = {names.key(n): e for n, e in mine.entities.items()}
-    ref_by = {names.key(n): e for n, e in design.entities.items()}
-    # 1. entities
-    for key, entity in ref_by.items():
-        if key not in mine_by:
-            return say(
-                "entities",
-                key,
-                f"Your model has no entity for the {_nice(entity.name)}: which box would hold "
-                f"what you record about each {_nice(entity.name)}?",
-            )
-    for key, entity in mine_by.items():
-        if key not in ref_by:
-            return say(
-                "entities",
-                key,
-                f"Your model has an entity {entity.name} that this scenario does not call for: "
-                "is it perhaps a detail (an attribute) of another entity, or another name for one "
-                "you already have?",
-            )
-    # 2. identifiers
-    other_keys = {}
-    for ent, pks in ex.identifiers:
-        other_keys.setdefault(names.key(ent), []).extend(
-            sorted(names.attr(names.key(ent), a) for a in pk) for pk in pks
-        )
-    for key, entity in ref_by.items():
-        want = sorted(names.attr(key, a, entity.name) for a in entity.key_names("PK"))
-        theirs = mine_by[key]
-        have = sorted(names.attr(key, a, theirs.name) for a in theirs.key_names("PK"))
-        if want == have or have in other_keys.get(key, []):
-            continue
-        if not have:
-            sentence = (
-                f"The entity {theirs.name} has no identifier: mark with PK the attribute (or "
-                f"attributes) that tells one {_nice(theirs.name)} from another."
-            )
-        else:
-            wanted = " and ".join(entity.key_names("PK"))
-            sentence = (
-                f"The entity {theirs.name} is identified by "
-                f"{' and '.join(theirs.key_names('PK'))} in your model: in this design it is "
-                f"identified by {wanted} -- does yours pick out exactly one "
-                f"{_nice(theirs.name)}?"
-            )
-        return say("identifiers", (key, "pk"), sentence)
-    # 3. attributes
-    for key, entity in ref_by.items():
-        theirs = mine_by[key]
-        have = {names.attr(key, a.name, theirs.name): a for a in theirs.attributes}
-        for attr in entity.attributes:
-            is_fk = "FK" in attr.keys
-            if ("PK" in attr.keys and not is_fk) or (is_fk and not ex.foreign_keys):
-                continue
-            akey = names.attr(key, attr.name, entity.name)
-            if akey not in have:
-                return say(
-                    "attributes",
-                    (key, akey),
-                    f"The entity {theirs.name} has no attribute {attr.name}: where in your model "
-                    f"would the {_nice(attr.name)} go?",
-                )
-            if is_fk and "FK" not in have[akey].keys:
-                return say(
-                    "attributes",
-                    (key, akey),
-                    f"{theirs.name}.{have[akey].name} points at another entity's identifier: mark "
-                    "it FK.",
-                )
-    # 4. relationships
-    ref_rels = {}
-    for rel in design.relationships:
-        ref_rels.setdefault(frozenset((names.key(rel.left), names.key(rel.right))), rel)
-    my_rels = {}
-    for rel in mine.relationships:
-        my_rels.setdefault(frozenset((names.key(rel.left), names.key(rel.right))), rel)
-    for pair, rel in ref_rels.items():
-        if pair not in my_rels:
-            return say(
-                "relationships",
-                pair,
-                f"Your model does not connect {rel.left} and {rel.right}: draw the line that "
-                f"says which {_nice(rel.left)} each {_nice(rel.right)} belongs to.",
-            )
-    for pair, rel in my_rels.items():
-        if pair not in ref_rels:
-            return say(
-                "relationships",
-                pair,
-                f"Your model connects {rel.left} and {rel.right} directly (line {rel.line}); "
-                "in this design they are not linked that way: follow the scenario's words to "
-                "see which entity stands between them.",
-            )
-    # 5. cardinalities
-    for pair, ref in ref_rels.items():
-        rel = my_rels[pair]
-        if names.key(rel.left) == names.key(ref.left):
-            left_card, right_card = rel.left_card, rel.right_card
-        else:
-            left_card, right_card = rel.right_card, rel.left_card
-        for theirs, want, one, other in (
-            (right_card, ref.right_card, ref.left, ref.right),
-            (left_card, ref.left_card, ref.right, ref.left),
-        ):
-            same_max = theirs[1] == want[1]
-            same_min = theirs[0] == want[0] or not ex.optionality
-            if same_max and same_min:
-                continue
-            opt = ex.optionality
-            sentence = (
-                f"Your model says each {_nice(one)} has {_counted(theirs, other, opt)} "
-                f"(line {rel.line}); the scenario says {_counted(want, other, opt)}."
-            )
-            if not same_max and want[1] == MANY:
-                sentence = (
-                    f"Your model says each {_nice(one)} has {_counted(theirs, other, opt)} "
-                    f"(line {rel.line}): can one {_nice(one)} have many? The scenario says "
-                    f"{_counted(want, other, opt)}."
-                )
-            return say("cardinality", pair, sentence)
-    return None
+# -- designs in keyed form: the one form both builds compare ------------------------------------
 
 
-def evaluate_model(ex: Exercise, answer, *, hidden: bool = False) -> Result:
-    """Check a model exercise: read the learner's erDiagram text, compare it with the designs
-    (full build) or with the designs stored in hashed form (learner build, :func:`fingerprint`)."""
-    st = stored.entry(ex)
-    if st is not None:
-        if hidden:
-            return failed(ex, stored.HIDDEN_ELSEWHERE, "setup", hidden=True)
-        designs = [_Stored(ex, d) for d in st["designs"]]
-        mistakes = []
-        for kept in st.get("mistakes", ()):
-            index = kept["i"]
-            if index >= len(ex.mistakes) or ex.mistakes[index].tag != kept["tag"]:
-                raise BankError(f"the stored mistakes of {ex.qid} do not match its bank")
-            mistakes.append((ex.mistakes[index], _Stored(ex, kept["design"])))
-        differ = _compare_stored
-    else:
-        designs, mistakes = _designs(ex)
-
-        def differ(mine, design, ex):
-            return compare(mine, design, ex)
-
-    try:
-        mine = read_model(answer)
-    except ModelTextError as exc:
-        return failed(ex, exc.sentence, "parse", "parse", hidden=hidden)
-    best = None
-    for design in designs:
-        difference = differ(mine, design, ex)
-        if difference is None:
-            note = (
-                " (checked again in full at grading time: a model has no data to hide)"
-                if hidden
-                else ""
-            )
-            return passed(ex, f"your model matches a valid design{note}.", hidden=hidden)
-        if best is None or difference.rank > best.rank:
-            best = difference
-    for mistake, model in mistakes:
-        if differ(mine, model, ex) is None:
-            return failed(ex, mistake.message, "mistake", mistake.tag, hidden=hidden)
-    return failed(ex, best.sentence, best.stage, best.stage, hidden=hidden)
-
-
-# -- the learner build: designs stored with their names hashed ------------------------------------
+def _plain(name: str) -> str:
+    """The full build's key function: a normalised name is its own key."""
+    return name
 
 
 def _hash(ex: Exercise, name: str) -> str:
@@ -371,24 +196,32 @@ def _hash(ex: Exercise, name: str) -> str:
     return stored.digest(["model", ex.qid, name])
 
 
+def _salted(ex: Exercise):
+    """The learner build's key function: :func:`_hash` with the exercise's salt."""
+
+    def h(name: str) -> str:
+        return _hash(ex, name)
+
+    return h
+
+
 def _explain_key(kind: str, *parts: str) -> str:
     return kind + ":" + ":".join(parts)
 
 
-def _pair_key(hashes) -> str:
-    return _explain_key("r", "|".join(sorted(set(hashes))))
+def _pair_key(keys) -> str:
+    return _explain_key("r", "|".join(sorted(set(keys))))
 
 
-def _store_design(ex: Exercise, design: Model, *, shown: bool) -> dict:
-    """One design as :func:`_compare_stored` reads it: every name the comparison matches is a
-    hash of its normalised form; a design's own spelling is kept (``shown``) only where one of
+def _keyed_design(ex: Exercise, design: Model, h, *, shown: bool) -> dict:
+    """One design as :func:`_compare` reads it, every name the comparison matches replaced by
+    ``h`` of its normalised form (:func:`_plain` in the full build, :func:`_hash` in the learner
+    build, which stores this dict).  A design's own spelling is kept (``shown``) only where one of
     today's sentences prints it: a missing entity, identifier or attribute that the bank does not
     explain with a sentence of its own, and the two ends of each relationship (the cardinality
-    sentences name them).  A mistake's design (``shown=False``) keeps no spelling at all."""
+    sentences name them).  A listed mistake's design (``shown=False``) keeps no spelling and no
+    explain sentence: only whether it matches counts."""
     names = _Names(ex.synonyms, {norm(n) for n in design.entities})
-
-    def h(name: str) -> str:
-        return _hash(ex, name)
 
     def attr_key(key: str, akey: str) -> str:
         # names.attr gives key + "id" exactly when the attribute is the entity's own number
@@ -463,31 +296,12 @@ def _store_design(ex: Exercise, design: Model, *, shown: bool) -> dict:
     }
 
 
-def fingerprint(ex: Exercise) -> dict:
-    """The stored entry of a model exercise: its designs (the reference first, then the
-    alternatives, in the order the full build tries them) and its listed mistakes' designs, in
-    the form :func:`_store_design` describes.  No design text and no synonym, identifier or
-    explained element in the clear; the explain sentences themselves are kept (each is what a
-    learner reads when their model differs there)."""
-    designs, mistakes = _designs(ex)
-    return {
-        "designs": [_store_design(ex, d, shown=True) for d in designs],
-        "mistakes": [
-            {
-                "i": ex.mistakes.index(mistake),
-                "tag": mistake.tag,
-                "design": _store_design(ex, model, shown=False),
-            }
-            for mistake, model in mistakes
-        ],
-    }
+class _Keyed:
+    """A design in keyed form (:func:`_keyed_design`), with the name lookups of :class:`_Names`
+    on keys: a learner's name is normalised, then keyed with the same ``h``."""
 
-
-class _Stored:
-    """A stored design, with the name lookups of :class:`_Names` on hashed names."""
-
-    def __init__(self, ex: Exercise, data: dict):
-        self.ex = ex
+    def __init__(self, data: dict, h):
+        self.h = h
         self.canon = data["canon"]
         self.attr_canon = data["attr_canon"]
         self.aliases = data["aliases"]
@@ -497,31 +311,33 @@ class _Stored:
         self.relationships = data["relationships"]
 
     def key(self, name: str) -> str:
-        n = _hash(self.ex, norm(name))
+        n = self.h(norm(name))
         return self.canon.get(n, n)
 
     def attr(self, entity_key: str, name: str, entity_name: str = "") -> str:
-        """:meth:`_Names.attr` on hashes: the entity's own number is ``id:<entity hash>``."""
+        """:meth:`_Names.attr` on keys: the entity's own number is ``id:<entity key>``."""
         n = norm(name)
-        hit = self.attr_canon.get(_hash(self.ex, n))
+        hit = self.attr_canon.get(self.h(n))
         if hit is None:
-            hit = (
-                _hash(self.ex, n),
-                n == "id",
-                _hash(self.ex, n[:-2]) if n.endswith("id") else None,
-            )
-        hashed, is_id, base = hit
-        own = {entity_key, _hash(self.ex, norm(entity_name)), *self.aliases.get(entity_key, ())}
+            hit = (self.h(n), n == "id", self.h(n[:-2]) if n.endswith("id") else None)
+        keyed, is_id, base = hit
+        own = {entity_key, self.h(norm(entity_name)), *self.aliases.get(entity_key, ())}
         if is_id or (base is not None and base in own):
             return "id:" + entity_key
-        return hashed
+        return keyed
 
 
-def _compare_stored(mine: Model, design: _Stored, ex: Exercise) -> Difference | None:
-    """:func:`compare` against a stored design: the same first difference, the same sentence."""
+def compare(mine: Model, design: Model, ex: Exercise) -> Difference | None:
+    """The first difference between ``mine`` and ``design`` in the fixed order, or None."""
+    return _compare(mine, _Keyed(_keyed_design(ex, design, _plain, shown=True), _plain), ex)
+
+
+def _compare(mine: Model, design: _Keyed, ex: Exercise) -> Difference | None:
+    """The comparison of both builds: the first difference between ``mine`` and a keyed design."""
     names = design
 
     def say(stage, key, default):
+        # a relationship's explain sentence is about a missing or extra line, not its ends
         sentence = default if stage == "cardinality" else design.explain.get(key, default)
         return Difference(stage, key, sentence)
 
@@ -563,7 +379,7 @@ def _compare_stored(mine: Model, design: _Stored, ex: Exercise) -> Difference | 
                 f"identified by {wanted} -- does yours pick out exactly one "
                 f"{_nice(theirs.name)}?"
             )
-        return say("identifiers", _explain_key("a", key, _hash(ex, "pk")), sentence)
+        return say("identifiers", _explain_key("a", key, design.h("pk")), sentence)
     # 3. attributes
     for key, (_, _, _, _, attributes) in ref_by.items():
         theirs = mine_by[key]
@@ -633,3 +449,72 @@ def _compare_stored(mine: Model, design: _Stored, ex: Exercise) -> Difference | 
                 )
             return say("cardinality", pair, sentence)
     return None
+
+
+def evaluate_model(ex: Exercise, answer, *, hidden: bool = False) -> Result:
+    """Check a model exercise: read the learner's erDiagram text and compare it with each design
+    in keyed form: made from the bank's designs with plain names (full build), or as stored with
+    hashed names (learner build, :func:`fingerprint`).  One comparison, :func:`_compare`."""
+    st = stored.entry(ex)
+    if st is not None:
+        if hidden:
+            return failed(ex, stored.HIDDEN_ELSEWHERE, "setup", hidden=True)
+        h = _salted(ex)
+        designs = [_Keyed(d, h) for d in st["designs"]]
+        mistakes = []
+        for kept in st.get("mistakes", ()):
+            index = kept["i"]
+            if index >= len(ex.mistakes) or ex.mistakes[index].tag != kept["tag"]:
+                raise BankError(f"the stored mistakes of {ex.qid} do not match its bank")
+            mistakes.append((ex.mistakes[index], _Keyed(kept["design"], h)))
+    else:
+        models, mistake_models = _designs(ex)
+        designs = [_Keyed(_keyed_design(ex, d, _plain, shown=True), _plain) for d in models]
+        mistakes = [
+            (mistake, _Keyed(_keyed_design(ex, model, _plain, shown=False), _plain))
+            for mistake, model in mistake_models
+        ]
+    try:
+        mine = read_model(answer)
+    except ModelTextError as exc:
+        return failed(ex, exc.sentence, "parse", "parse", hidden=hidden)
+    best = None
+    for design in designs:
+        difference = _compare(mine, design, ex)
+        if difference is None:
+            note = (
+                " (checked again in full at grading time: a model has no data to hide)"
+                if hidden
+                else ""
+            )
+            return passed(ex, f"your model matches a valid design{note}.", hidden=hidden)
+        if best is None or difference.rank > best.rank:
+            best = difference
+    for mistake, model in mistakes:
+        if _compare(mine, model, ex) is None:
+            return failed(ex, mistake.message, "mistake", mistake.tag, hidden=hidden)
+    return failed(ex, best.sentence, best.stage, best.stage, hidden=hidden)
+
+
+# -- the learner build: designs stored in keyed form, names hashed ------------------------------
+
+
+def fingerprint(ex: Exercise) -> dict:
+    """The stored entry of a model exercise: its designs (the reference first, then the
+    alternatives, in the order the full build tries them) and its listed mistakes' designs, in
+    the keyed form of :func:`_keyed_design` with names hashed (:func:`_hash`).  No design text and
+    no synonym, identifier or explained element in the clear; the explain sentences themselves
+    are kept (each is what a learner reads when their model differs there)."""
+    designs, mistakes = _designs(ex)
+    h = _salted(ex)
+    return {
+        "designs": [_keyed_design(ex, d, h, shown=True) for d in designs],
+        "mistakes": [
+            {
+                "i": ex.mistakes.index(mistake),
+                "tag": mistake.tag,
+                "design": _keyed_design(ex, model, h, shown=False),
+            }
+            for mistake, model in mistakes
+        ],
+    }
