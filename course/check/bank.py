@@ -213,9 +213,9 @@ def _parse(data, path: Path) -> dict[str, Exercise]:
             title=str(_need(entry, "title", qid, path)),
             kind=kind,
             # a learner build's banks hold no reference: its checks read course.check.stored
-            reference="" if stripped and "reference" not in entry else str(
-                _need(entry, "reference", qid, path)
-            ),
+            reference=""
+            if stripped and "reference" not in entry
+            else str(_need(entry, "reference", qid, path)),
             label=str(entry.get("label") or label_for(qid)),
             spec=spec,
             order_by=tuple(entry.get("order_by", []) or []),

@@ -32,7 +32,7 @@ from course.check import stored
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check._safe import blake2b
 from course.check.cells import Table, compatible, gc_paused
-from course.check.results import Diff, Spec, _name_mapping, _same_cell
+from course.check.results import Diff, Spec, _same_cell, columns_stage, values_diff
 
 __all__ = ["StoredTable", "fingerprint", "compare_stored"]
 
@@ -238,51 +238,18 @@ def _content_mapping(learner: Table, ref: StoredTable, tol: float):
 
 
 def _diagnose(learner: Table, ref: StoredTable, mapping, tol: float) -> Diff:
-    for j, i in enumerate(mapping):
-        if not compatible(learner.families[i], ref.families[j]):
-            return Diff(
-                "values",
-                "types",
-                {
-                    "position": i + 1,
-                    "name": learner.names[i],
-                    "have": learner.families[i],
-                    "want": ref.families[j],
-                },
-            )
-    for j, i in enumerate(mapping):
-        if not _column_matches(learner, i, ref, j, tol):
-            return Diff("values", "column", {"position": i + 1, "name": learner.names[i]})
-    return Diff("values", "pairing", {})
+    def column_matches(i, j):
+        return _column_matches(learner, i, ref, j, tol)
+
+    return values_diff(learner, ref.families, mapping, column_matches)
 
 
 def compare_stored(learner: Table, ref: StoredTable, spec: Spec) -> Diff:
     """:func:`course.check.results.compare`, with a stored fingerprint as the expected result."""
-    if learner.ncols != ref.ncols:
-        return Diff("columns", "count", {"have": learner.ncols, "want": ref.ncols})
+    diff, mapping, content_ok = columns_stage(learner, ref, spec)
+    if diff is not None:
+        return diff
     identity = list(range(ref.ncols))
-    by_name = _name_mapping(learner.names, ref.names)
-    content_ok = False
-    if spec.names == "strict":
-        if by_name is None:
-            lowered = {x.casefold() for x in learner.names}
-            want = [n for n in ref.names if n.casefold() not in lowered]
-            theirs = {x.casefold() for x in ref.names}
-            extra = [n for n in learner.names if n.casefold() not in theirs]
-            return Diff("columns", "names", {"missing": want, "extra": extra})
-        if spec.column_order == "exact" and by_name != identity:
-            return Diff("columns", "order", {"want": list(ref.names)})
-        mapping = by_name
-    elif spec.column_order == "exact":
-        mapping = identity
-    elif by_name is not None:
-        mapping = by_name
-    else:
-        mapping, content_ok = identity, True
-    if learner.nrows != ref.nrows:
-        return Diff("rows", "count", {"have": learner.nrows, "want": ref.nrows})
-    if learner.truncated or ref.truncated:
-        return Diff("rows", "too_many", {"have": learner.nrows, "want": ref.nrows})
     tol = spec.tolerance
     with gc_paused():
         if not _rows_match(learner, mapping, ref, tol):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from course.check._safe import BUILTINS as __builtins__  # noqa: F401  (captured builtins)
 from course.check.cells import Table, compatible, gc_paused
 
-__all__ = ["Spec", "Diff", "compare", "same_table", "same_cell"]
+__all__ = ["Spec", "Diff", "compare", "columns_stage", "values_diff", "same_table", "same_cell"]
 
 
 # -- equality with tolerance -----------------------------------------------------------------
@@ -125,11 +125,14 @@ def _content_mapping(learner: Table, ref: Table, tol):
     return out
 
 
-def compare(learner: Table, ref: Table, spec: Spec) -> Diff:
-    """Compare in the fixed order columns -> row count -> values -> order; stop at the first."""
-    # 1. columns
+def columns_stage(learner, ref, spec: Spec):
+    """Stages 1 and 2 -- columns, then row count -- for any expected side with ``names``,
+    ``ncols``, ``nrows`` and ``truncated`` (a :class:`Table` or a stored fingerprint).
+
+    Returns ``(diff, mapping, content_ok)``: a Diff when a stage fails, else None with the
+    learner column of each expected one, and whether columns may be matched by content."""
     if learner.ncols != ref.ncols:
-        return Diff("columns", "count", {"have": learner.ncols, "want": ref.ncols})
+        return Diff("columns", "count", {"have": learner.ncols, "want": ref.ncols}), None, False
     identity = list(range(ref.ncols))
     by_name = _name_mapping(learner.names, ref.names)
     content_ok = False
@@ -141,9 +144,9 @@ def compare(learner: Table, ref: Table, spec: Spec) -> Diff:
             extra = [
                 n for n in learner.names if n.casefold() not in {x.casefold() for x in ref.names}
             ]
-            return Diff("columns", "names", {"missing": want, "extra": extra})
+            return Diff("columns", "names", {"missing": want, "extra": extra}), None, False
         if spec.column_order == "exact" and by_name != identity:
-            return Diff("columns", "order", {"want": list(ref.names)})
+            return Diff("columns", "order", {"want": list(ref.names)}), None, False
         mapping = by_name
     elif spec.column_order == "exact":
         mapping = identity
@@ -151,11 +154,19 @@ def compare(learner: Table, ref: Table, spec: Spec) -> Diff:
         mapping = by_name
     else:
         mapping, content_ok = identity, True
-    # 2. row count
     if learner.nrows != ref.nrows:
-        return Diff("rows", "count", {"have": learner.nrows, "want": ref.nrows})
+        return Diff("rows", "count", {"have": learner.nrows, "want": ref.nrows}), None, False
     if learner.truncated or ref.truncated:
-        return Diff("rows", "too_many", {"have": learner.nrows, "want": ref.nrows})
+        diff = Diff("rows", "too_many", {"have": learner.nrows, "want": ref.nrows})
+        return diff, None, False
+    return None, mapping, content_ok
+
+
+def compare(learner: Table, ref: Table, spec: Spec) -> Diff:
+    """Compare in the fixed order columns -> row count -> values -> order; stop at the first."""
+    diff, mapping, content_ok = columns_stage(learner, ref, spec)
+    if diff is not None:
+        return diff
     with gc_paused():
         return _compare(learner, ref, spec, mapping, content_ok)
 
@@ -185,8 +196,18 @@ def _compare(learner: Table, ref: Table, spec: Spec, mapping, content_ok) -> Dif
 
 
 def _diagnose(learner: Table, ref: Table, mapping, tol) -> Diff:
+    def column_matches(i, j):
+        return _same_multiset(_column(learner.rows, i), _column(ref.rows, j), tol)
+
+    return values_diff(learner, ref.families, mapping, column_matches)
+
+
+def values_diff(learner, ref_families, mapping, column_matches) -> Diff:
+    """Why results whose rows differ differ: the first column of another type, else the first
+    column whose values differ (``column_matches(learner column, expected column)``), else the
+    pairing of values across rows."""
     for j, i in enumerate(mapping):
-        if not compatible(learner.families[i], ref.families[j]):
+        if not compatible(learner.families[i], ref_families[j]):
             return Diff(
                 "values",
                 "types",
@@ -194,11 +215,11 @@ def _diagnose(learner: Table, ref: Table, mapping, tol) -> Diff:
                     "position": i + 1,
                     "name": learner.names[i],
                     "have": learner.families[i],
-                    "want": ref.families[j],
+                    "want": ref_families[j],
                 },
             )
     for j, i in enumerate(mapping):
-        if not _same_multiset(_column(learner.rows, i), _column(ref.rows, j), tol):
+        if not column_matches(i, j):
             return Diff("values", "column", {"position": i + 1, "name": learner.names[i]})
     return Diff("values", "pairing", {})
 
