@@ -302,12 +302,17 @@ def _reference(ex: Exercise, db: str, values: dict | None = None):
     return tables, shapes
 
 
-def _columns_only(con, name: str) -> Shape:
-    columns = con.execute(
+def _column_types(con, name: str) -> list:
+    """``[(column, DuckDB type), ...]`` of table ``name``, in its order."""
+    return con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
         "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
         [name],
     ).fetchall()
+
+
+def _columns_only(con, name: str) -> Shape:
+    columns = _column_types(con, name)
     return Shape(name, tuple((c, str(t)) for c, t in columns), (), frozenset(), None)
 
 
@@ -395,11 +400,7 @@ def _ident(name: str) -> str:
 
 def _table_as_sql(con, name: str) -> str:
     """``CREATE TABLE`` and ``INSERT ... VALUES`` that make table ``name`` again, rows and all."""
-    columns = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
-        "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
-        [name],
-    ).fetchall()
+    columns = _column_types(con, name)
     cols = ", ".join(f"{_ident(c)} {t}" for c, t in columns)
     sql = f"CREATE TABLE {_ident(name)} ({cols});\n"
     rows = con.execute(f"SELECT * FROM main.{_ident(name)} ORDER BY rowid").fetchall()
@@ -584,38 +585,112 @@ def _named_mistake_stored(ex: Exercise, st: dict, con, tables: list, hidden: boo
 
 def _lossless_stored(con, items: list, ex: Exercise) -> str | None:
     """``design_checks.lossless_problem`` against the stored digests of the expected rows."""
-    for item in items:
-        sql, message = item["sql"], item["message"]
-        try:
-            cur = con.execute(sql)
-        except _Error as exc:
-            return f"{message} ({messages.sql_error(str(exc), sql)[1]})"
-        mine = table_from_rows(
-            [d[0] for d in cur.description], [d[1] for d in cur.description], cur.fetchall()
-        )
+
+    def gives_back(expected: dict):
         spec = _Spec(names="loose")  # as design_checks.lossless_problem compares
-        if not _fp.compare_stored(mine, _fp.StoredTable(item["expected"]), spec).ok:
-            return message
-    return None
+        return lambda mine: _fp.compare_stored(mine, _fp.StoredTable(expected), spec).ok
+
+    return design_checks.same_as_problem(
+        con, ((item["sql"], item["message"], gives_back(item["expected"])) for item in items)
+    )
 
 
-def _evaluate_stored(
-    ex: Exercise, st: dict, raw_answer, *, hidden: bool = False, scratch: bool = False
+class _FromReference:
+    """The full build's expected side: the reference's state (run on ``db``), the rows and facts
+    read before the learner's script, the listed mistakes' scripts."""
+
+    def __init__(self, ex: Exercise, hidden: bool):
+        self.ex, self.hidden = ex, hidden
+        self.db = "shadow" if hidden else "library"
+        self.values = design_checks.draw_values(ex, hidden) if ex.draw else {}
+        self.tables, self.shapes = _reference(ex, self.db, self.values)
+        self.normalized = bool(ex.same_as or ex.stored_once)
+        self.expected, self.listed = [], []
+
+    def environment(self):
+        return _environment(self.ex, self.db)
+
+    def before_script(self, con) -> None:
+        self.expected, self.listed = design_checks.facts(con, self.ex)
+
+    def columns(self, name: str) -> Shape:
+        return self.shapes[name.casefold()]
+
+    def keys(self, name: str, mine: Shape) -> Shape:
+        return self.shapes[name.casefold()]
+
+    def named_mistake(self, con) -> Result | None:
+        return _named_mistake(self.ex, self.db, con, self.tables, self.hidden)
+
+    def lossless(self, con) -> str | None:
+        return design_checks.lossless_problem(con, self.ex, self.expected)
+
+    def stored_once(self, con, before) -> str | None:
+        return design_checks.stored_once_problem(con, self.ex, self.listed, before)
+
+    def contents(self, mine: Shape, name: str) -> str | None:
+        return compare_contents(mine, self.shapes[name.casefold()], self.ex)
+
+
+class _FromStored:
+    """The learner build's expected side: the stored entry (see :func:`fingerprint`); never
+    reads ``ex.reference``, a mistake's SQL or the shadow database."""
+
+    def __init__(self, ex: Exercise, st: dict):
+        self.ex, self.st, self.db = ex, st, "library"
+        if ex.attach:
+            database.connection(self.db)  # first, as the full build's reference does: data missing?
+        self.values = dict(st.get("draw") or {})
+        self.tables = list(st["tables"])
+        self.items = st["shapes"]
+        self.same_as = st.get("same_as") or []
+        self.facts = [(f["message"], f["facts"]) for f in st.get("stored_once") or []]
+        self.normalized = bool(self.same_as or self.facts)
+
+    def environment(self):
+        return _environment(self.ex, self.db, self.st.get("setup"))
+
+    def before_script(self, con) -> None:
+        pass  # what the full build reads here is stored
+
+    def columns(self, name: str) -> Shape:
+        return _stored_shape(self.items[name.casefold()])
+
+    def keys(self, name: str, mine: Shape) -> Shape:
+        return _stored_shape(self.items[name.casefold()], mine)
+
+    def named_mistake(self, con) -> Result | None:
+        return _named_mistake_stored(self.ex, self.st, con, self.tables, False)
+
+    def lossless(self, con) -> str | None:
+        return _lossless_stored(con, self.same_as, self.ex)
+
+    def stored_once(self, con, before) -> str | None:
+        return design_checks.facts_problem(con, self.facts, before)
+
+    def contents(self, mine: Shape, name: str) -> str | None:
+        item = self.items[name.casefold()]
+        if item.get("contents") is None:
+            raise BankError(f"{self.ex.qid}: the learner build stores no contents of {name}")
+        return _contents_stored(mine, item["name"], item["contents"], self.ex)
+
+
+def evaluate_state(
+    ex: Exercise, raw_answer, *, hidden: bool = False, scratch: bool = False
 ) -> Result:
-    """The learner build's visible check: :func:`evaluate_state` against the stored entry.
+    """Check a state exercise (see the module docstring); returns a :class:`Result`.
 
-    Never reads ``ex.reference``, a mistake's SQL or the shadow database; the same stages in the
-    same order as the full build, so the same verdicts and sentences."""
-    if hidden:  # course.check.api.evaluate says the same before it gets here
-        return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
-    db = "library"
-    if ex.attach:
-        database.connection(db)  # first, as the full build's reference does: data missing?
-    values = dict(st.get("draw") or {})
-    tables = list(st["tables"])
-    items = st["shapes"]
-    same_as = st.get("same_as") or []
-    facts = [(f["message"], f["facts"]) for f in st.get("stored_once") or []]
+    The same stages in the same order in both builds, against the reference (full build) or
+    the stored entry (learner build: no reference, no mistake SQL, no shadow data), so the
+    same verdicts and sentences."""
+    st = stored.entry(ex)
+    if st is not None:
+        if hidden:  # course.check.api.evaluate says the same before it gets here
+            return failed(ex, HIDDEN_ELSEWHERE, "setup", hidden=True)
+        want = _FromStored(ex, st)
+    else:
+        want = _FromReference(ex, hidden)
+    values, tables = want.values, want.tables
     answer = read_answer(raw_answer)
     before = set()
     if scratch:
@@ -630,120 +705,11 @@ def _evaluate_stored(
                 "in quotes.",
                 "runs",
                 "answer",
-            )
-        con = _environment(ex, db, st.get("setup"))
-        before = set(table_names(con))
-        script = answer.sql if answer.sql is not None else answer.scalar
-        try:
-            _run_script(con, script, ex.allow_statements)
-        except SqlProblem as problem:
-            con.close()
-            return failed(ex, problem.sentence, "runs", problem.tag)
-    views = set()
-    try:
-        present = {n.casefold(): n for n in table_names(con)}
-        views = {
-            r[0].casefold()
-            for r in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-                "AND schema_name = 'main' AND NOT internal"
-            ).fetchall()
-        }
-        mine = {}
-        for name in tables:
-            if name.casefold() not in present:
-                sentence = f"There is no table called {name}: check the name in CREATE TABLE."
-                return failed(ex, sentence, "schema")
-            if ex.design:
-                mine[name] = _columns_only(con, present[name.casefold()])
-            else:
-                mine[name] = shape_of(con, present[name.casefold()])
-        for name in tables:
-            ref = _stored_shape(items[name.casefold()])
-            if ex.design:
-                problem = _design_columns(mine[name], ref)
-            else:
-                problem = compare_columns(mine[name], ref, ex)
-            if problem:
-                named = _named_mistake_stored(ex, st, con, tables, False)
-                return named or failed(ex, problem, "schema")
-        if (same_as or facts) and not scratch:
-            design_checks.empty_tables(con, sorted(before))
-            problem = _lossless_stored(con, same_as, ex)
-            if problem:
-                return failed(ex, problem, "lossless")
-            problem = design_checks.facts_problem(con, facts, before)
-            if problem:
-                return failed(ex, problem, "stored_once")
-        fill = design_checks.fill
-        if ex.design:
-            for probe in ex.accept:
-                if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
-                    return failed(ex, fill(probe.message, values), "constraints", probe.tag)
-        for probe in ex.reject:
-            outcome = _probe(con, fill(probe.sql, values), fill(probe.given, values))
-            if outcome is None:
-                return failed(ex, _given_refused(probe, values), "constraints", "given")
-            if outcome:
-                return failed(ex, fill(probe.message, values), "constraints", probe.tag)
-        for probe in () if ex.design else ex.accept:
-            if not _probe(con, fill(probe.sql, values), fill(probe.given, values)):
-                return failed(ex, fill(probe.message, values), "constraints", probe.tag)
-        for name in tables:
-            if ex.design:
-                continue
-            problem = compare_keys(mine[name], _stored_shape(items[name.casefold()], mine[name]))
-            if problem:
-                named = _named_mistake_stored(ex, st, con, tables, False)
-                return named or failed(ex, problem, "schema")
-        if ex.contents:
-            for name in tables:
-                item = items[name.casefold()]
-                if item.get("contents") is None:
-                    raise BankError(f"{ex.qid}: the learner build stores no contents of {name}")
-                problem = _contents_stored(mine[name], item["name"], item["contents"], ex)
-                if problem:
-                    named = _named_mistake_stored(ex, st, con, tables, False)
-                    return named or failed(ex, problem, "contents")
-    finally:
-        con.close()
-    if ex.design:
-        return passed(ex, f"your design ({', '.join(tables)}) keeps out every bad row tried.")
-    if len(tables) == 1:
-        what = "view" if tables[0].casefold() in views else "table"
-        return passed(ex, f"your {what} {tables[0]} is right.")
-    return passed(ex, f"your tables {', '.join(tables)} are right.")
-
-
-def evaluate_state(
-    ex: Exercise, raw_answer, *, hidden: bool = False, scratch: bool = False
-) -> Result:
-    """Check a state exercise (see the module docstring); returns a :class:`Result`."""
-    st = stored.entry(ex)
-    if st is not None:  # the learner build: no reference, no mistake SQL, no shadow data
-        return _evaluate_stored(ex, st, raw_answer, hidden=hidden, scratch=scratch)
-    db = "shadow" if hidden else "library"
-    values = design_checks.draw_values(ex, hidden) if ex.draw else {}
-    tables, shapes = _reference(ex, db, values)
-    answer = read_answer(raw_answer)
-    expected, listed, before = [], [], set()
-    if scratch:
-        from course import db as course_db
-
-        con = course_db.scratch()
-    else:
-        if answer.form not in ("sql", "text"):
-            return failed(
-                ex,
-                "This question wants your SQL statements (CREATE TABLE ..., INSERT ...) as text "
-                "in quotes.",
-                "runs",
-                "answer",
                 hidden=hidden,
             )
-        con = _environment(ex, db)
+        con = want.environment()
         before = set(table_names(con))
-        expected, listed = design_checks.facts(con, ex)  # before the learner's script runs
+        want.before_script(con)  # the full build reads the rows and facts to keep
         script = answer.sql if answer.sql is not None else answer.scalar
         try:
             _run_script(con, script, ex.allow_statements)
@@ -771,18 +737,18 @@ def evaluate_state(
                 mine[name] = shape_of(con, present[name.casefold()])
         for name in tables:
             if ex.design:
-                problem = _design_columns(mine[name], shapes[name.casefold()])
+                problem = _design_columns(mine[name], want.columns(name))
             else:
-                problem = compare_columns(mine[name], shapes[name.casefold()], ex)
+                problem = compare_columns(mine[name], want.columns(name), ex)
             if problem:
-                named = _named_mistake(ex, db, con, tables, hidden)
+                named = want.named_mistake(con)
                 return named or failed(ex, problem, "schema", hidden=hidden)
-        if (ex.same_as or ex.stored_once) and not scratch:
+        if want.normalized and not scratch:
             design_checks.empty_tables(con, sorted(before))
-            problem = design_checks.lossless_problem(con, ex, expected)
+            problem = want.lossless(con)
             if problem:
                 return failed(ex, problem, "lossless", hidden=hidden)
-            problem = design_checks.stored_once_problem(con, ex, listed, before)
+            problem = want.stored_once(con, before)
             if problem:
                 return failed(ex, problem, "stored_once", hidden=hidden)
         fill = design_checks.fill
@@ -807,15 +773,15 @@ def evaluate_state(
         for name in tables:
             if ex.design:
                 continue  # keys are the learner's choice; the probes judged what they do
-            problem = compare_keys(mine[name], shapes[name.casefold()])
+            problem = compare_keys(mine[name], want.keys(name, mine[name]))
             if problem:
-                named = _named_mistake(ex, db, con, tables, hidden)
+                named = want.named_mistake(con)
                 return named or failed(ex, problem, "schema", hidden=hidden)
         if ex.contents:
             for name in tables:
-                problem = compare_contents(mine[name], shapes[name.casefold()], ex)
+                problem = want.contents(mine[name], name)
                 if problem:
-                    named = _named_mistake(ex, db, con, tables, hidden)
+                    named = want.named_mistake(con)
                     return named or failed(ex, problem, "contents", hidden=hidden)
     finally:
         con.close()
