@@ -248,20 +248,24 @@ def _same_state(mine, theirs, ex: Exercise) -> bool:
     return bool(_compare(mine.data, theirs.data, spec).ok)
 
 
-def _named_mistake(ex: Exercise, db: str, con, tables: list, hidden: bool) -> Result | None:
-    """The listed mistake whose script leaves exactly the learner's tables, as a failed Result."""
-    if ex.design or not any(m.sql for m in ex.mistakes):
-        return None
+def _named_mistake(ex: Exercise, con, tables: list, hidden: bool, states, same) -> Result | None:
+    """The listed mistake whose state is exactly the learner's tables, as a failed Result.
+
+    ``states()`` gives, per listed mistake, ``(find, {table: state})``, ``find()`` the mistake
+    itself; ``same(shape, state, ex)`` compares one table: the full build runs the mistakes'
+    scripts (:func:`_mistake_states`, :func:`_same_state`), the learner build reads their stored
+    states (:func:`_stored_mistakes`, :func:`_same_stored_state`)."""
     present = {n.casefold(): n for n in table_names(con)}
     if any(name.casefold() not in present for name in tables):
         return None
     mine = {name.casefold(): shape_of(con, present[name.casefold()]) for name in tables}
-    for mistake, shapes in _mistake_states(ex, db, tables):
+    for find, theirs in states():
         if all(
-            name.casefold() in shapes
-            and _same_state(mine[name.casefold()], shapes[name.casefold()], ex)
+            theirs.get(name.casefold()) is not None
+            and same(mine[name.casefold()], theirs[name.casefold()], ex)
             for name in tables
         ):
+            mistake = find()
             return failed(ex, mistake.message, "contents", mistake.tag, hidden=hidden)
     return None
 
@@ -562,25 +566,17 @@ def _stored_shape(item: dict, mine: Shape | None = None) -> Shape:
     return Shape(item["name"], columns, pk, fks, None)
 
 
-def _named_mistake_stored(ex: Exercise, st: dict, con, tables: list, hidden: bool):
-    if ex.design or not st.get("mistakes"):
-        return None
-    present = {n.casefold(): n for n in table_names(con)}
-    if any(name.casefold() not in present for name in tables):
-        return None
-    mine = {name.casefold(): shape_of(con, present[name.casefold()]) for name in tables}
+def _stored_mistakes(ex: Exercise, st: dict):
+    """``(find, {table: stored state})`` per stored mistake (see :func:`_named_mistake`)."""
     for item in st["mistakes"]:
-        states = item["tables"]
-        if all(
-            states.get(name.casefold()) is not None
-            and _same_stored_state(mine[name.casefold()], states[name.casefold()], ex)
-            for name in tables
-        ):
-            mistake = next((m for m in ex.mistakes if m.tag == item["tag"]), None)
+
+        def find(tag=item["tag"]):
+            mistake = next((m for m in ex.mistakes if m.tag == tag), None)
             if mistake is None:
-                raise BankError(f"{ex.qid}: the stored mistake {item['tag']} is not in the bank")
-            return failed(ex, mistake.message, "contents", mistake.tag, hidden=hidden)
-    return None
+                raise BankError(f"{ex.qid}: the stored mistake {tag} is not in the bank")
+            return mistake
+
+        yield find, item["tables"]
 
 
 def _lossless_stored(con, items: list, ex: Exercise) -> str | None:
@@ -620,7 +616,15 @@ class _FromReference:
         return self.shapes[name.casefold()]
 
     def named_mistake(self, con) -> Result | None:
-        return _named_mistake(self.ex, self.db, con, self.tables, self.hidden)
+        ex = self.ex
+        if ex.design or not any(m.sql for m in ex.mistakes):
+            return None
+
+        def states():
+            for mistake, shapes in _mistake_states(ex, self.db, self.tables):
+                yield (lambda mistake=mistake: mistake), shapes
+
+        return _named_mistake(ex, con, self.tables, self.hidden, states, _same_state)
 
     def lossless(self, con) -> str | None:
         return design_checks.lossless_problem(con, self.ex, self.expected)
@@ -660,7 +664,12 @@ class _FromStored:
         return _stored_shape(self.items[name.casefold()], mine)
 
     def named_mistake(self, con) -> Result | None:
-        return _named_mistake_stored(self.ex, self.st, con, self.tables, False)
+        ex, st = self.ex, self.st
+        if ex.design or not st.get("mistakes"):
+            return None
+        return _named_mistake(
+            ex, con, self.tables, False, lambda: _stored_mistakes(ex, st), _same_stored_state
+        )
 
     def lossless(self, con) -> str | None:
         return _lossless_stored(con, self.same_as, self.ex)
