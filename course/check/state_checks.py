@@ -127,7 +127,9 @@ _ALLOWED = {
 def _environment(ex: Exercise, db: str, setup: str | None = None):
     """A throwaway database after the exercise's setup (``setup``: the learner build's)."""
     setup = ex.setup if setup is None else setup
-    con = _connect(":memory:")
+    # One thread: rows then come out of a statement in one order every run, so a refusal that
+    # names the first offending row (a foreign key, a duplicate) names the same row every time.
+    con = _connect(":memory:", config={"threads": 1})
     if ex.attach:
         database.connection(db)  # a plain sentence if the course data is missing
         database.attach_course(con, db)
