@@ -153,11 +153,8 @@ def _stage_banks(package: Path, *, progress: bool, kinds=None) -> int:
                     f"The stored results of {bank.name} cannot be computed ({exc}); the learner "
                     "build needs every exercise's check to store its results."
                 ) from exc
-            count += len(
-                json.loads((exercises / "expected" / f"{bank.stem}.json").read_text("utf-8"))[
-                    "exercises"
-                ]
-            )
+            stored_file = exercises / "expected" / f"{bank.stem}.json"
+            count += len(json.loads(stored_file.read_text(encoding="utf-8"))["exercises"])
     finally:
         check.clear_cache()
         check.use_demo(None)
