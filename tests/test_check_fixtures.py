@@ -13,12 +13,11 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
+from fixture_answers import answer_of
 
 from course import check, config
-from course.check import database
 from course.check.bank import banks_dir, load_bank
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"
@@ -65,22 +64,7 @@ def _environment(data_dir, monkeypatch, tmp_path):
     check.use_demo(None)
 
 
-def _answer(variant: dict, bank=None, qid=None):
-    if "python" in variant:  # kind: python -- the answer is the function the source defines
-        namespace: dict = {}
-        exec(compile(variant["python"], f"<fixture {qid}>", "exec"), namespace)
-        return namespace[check.exercise(qid, module=bank).function]
-    if "sql" in variant:
-        return variant["sql"]
-    if "value" in variant:
-        return variant["value"]
-    con = duckdb.connect(str(database.course_path("library")), read_only=True)
-    try:
-        if "sql_from" in variant:
-            return con.execute(variant["sql_from"]).fetchone()[0]
-        return con.execute(variant["frame_sql"]).df()
-    finally:
-        con.close()
+_answer = answer_of  # the one way fixture answers become answers (tests/fixture_answers.py)
 
 
 def _one_sentence(result) -> None:

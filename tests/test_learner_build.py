@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -63,36 +64,21 @@ RUNNER = r"""
 import json, os, sys
 from pathlib import Path
 
-import duckdb
 import yaml
 
-
-def answer_of(variant, bank, qid):
-    from course import check
-    from course.check import database
-
-    if "python" in variant:
-        namespace = {}
-        exec(compile(variant["python"], f"<fixture {qid}>", "exec"), namespace)
-        return namespace[check.exercise(qid, module=bank).function]
-    if "sql" in variant:
-        return variant["sql"]
-    if "value" in variant:
-        return variant["value"]
-    con = duckdb.connect(str(database.course_path("library")), read_only=True)
-    try:
-        if "sql_from" in variant:
-            return con.execute(variant["sql_from"]).fetchone()[0]
-        return con.execute(variant["frame_sql"]).df()
-    finally:
-        con.close()
+try:  # this process (the tests' folder is on the path), or beside the runner in another one
+    from fixture_answers import answer_of
+except ImportError:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+    from fixture_answers import answer_of
 
 
 def run(cases, fixtures, workdir):
     from course import check
     from course.check.bank import banks_dir
 
-    files, results = {}, []
+    files, results, demos = {}, [], {}
+    showing = None  # a demo in use; turning none off would clear the checks' caches for nothing
     saved = os.environ.get("COURSE_WORKSPACE")
     for i, case in enumerate(cases):
         os.environ["COURSE_WORKSPACE"] = str(Path(workdir) / f"w{i}")  # a fresh scratch database
@@ -100,8 +86,12 @@ def run(cases, fixtures, workdir):
         if path not in files:
             files[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
         bank = banks_dir() / f"{case['bank']}.yml"
-        demo = "demo" in yaml.safe_load(bank.read_text(encoding="utf-8"))
-        check.use_demo(bank if demo else None)
+        if bank not in demos:  # parse each bank once (a pure-Python parse is slow)
+            demos[bank] = "demo" in yaml.safe_load(bank.read_text(encoding="utf-8"))
+        demo = demos[bank]
+        if demo or showing is not None:
+            showing = bank if demo else None
+            check.use_demo(showing)  # module 00 checks on its demo shelf
         variant = files[path]["answers"][case["qid"]][case["kind"]][case["index"]]
         try:
             answer = answer_of(variant, bank, case["qid"])
@@ -281,6 +271,7 @@ def _start_learner_build(venv: Venv, cases: list[dict], name: str):
     work = venv.home / name
     work.mkdir()
     (work / "runner.py").write_text(RUNNER, encoding="utf-8")
+    shutil.copy(Path(__file__).parent / "fixture_answers.py", work / "fixture_answers.py")
     (work / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
     process = subprocess.Popen(
         [str(venv.python), "-I", str(work / "runner.py"), str(work / "cases.json")]
